@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/govkit/connections/hierarchy"
+)
+
+// Store is everything the library keeps. Implementations compose the role
+// interfaces below; packages ask for the roles they use.
+type Store interface {
+	ConnectionStore
+	ObjectStore
+	TagStore
+	GrantStore
+	RequestStore
+	PolicyStore
+	// Close releases the store's resources. A store must not be used after.
+	Close() error
+}
+
+// ConnectionStore keeps registered connections.
+type ConnectionStore interface {
+	// CreateConnection stores c and its host object, which must have
+	// Path{c.Key} and ID c.HostID. A taken key gives ErrAlreadyExists.
+	CreateConnection(ctx context.Context, c Connection, host hierarchy.Object) error
+	// Connection returns the connection with the key, or ErrNotFound.
+	Connection(ctx context.Context, key string) (Connection, error)
+	// Connections returns every connection, ordered by key.
+	Connections(ctx context.Context) ([]Connection, error)
+	// UpdateConnection replaces the stored connection with the same key
+	// (ErrNotFound if there is none). Key, HostID and CreatedAt are kept.
+	UpdateConnection(ctx context.Context, c Connection) error
+	// DeleteConnection deletes the connection and everything under it:
+	// objects, tags, grants and requests (B26). ErrNotFound if there is
+	// none. It does not hold the whole connection in memory.
+	DeleteConnection(ctx context.Context, key string) error
+}
+
+// ObjectReader reads the hierarchy.
+type ObjectReader interface {
+	// Object returns the object with the ID, with columns and tags.
+	Object(ctx context.Context, id hierarchy.ID) (hierarchy.Object, error)
+	// Lookup returns the object at the path (one to four segments), with
+	// columns and tags.
+	Lookup(ctx context.Context, path hierarchy.Path) (hierarchy.Object, error)
+	// Children returns up to page.Size() direct children of parent ordered
+	// by name (byte order), starting after the name page.After, and the
+	// cursor of the next page ("" after the last). ErrNotFound if parent
+	// does not exist.
+	Children(ctx context.Context, parent hierarchy.ID, page Page) ([]Child, string, error)
+	// Snapshot returns every direct child of parent, active or deleted,
+	// with columns and tags, ordered by name: what sync compares a remote
+	// listing with. ErrNotFound if parent does not exist.
+	Snapshot(ctx context.Context, parent hierarchy.ID) ([]hierarchy.Object, error)
+	// CountDescendants returns the number of objects below id.
+	CountDescendants(ctx context.Context, id hierarchy.ID) (int64, error)
+}
+
+// ObjectWriter changes the hierarchy.
+type ObjectWriter interface {
+	// Apply applies a change set atomically. An Add whose name is taken
+	// under Container gives ErrAlreadyExists; an Update or MarkDeleted of
+	// an object that is not a child of Container gives ErrConflict. On
+	// error nothing is written.
+	Apply(ctx context.Context, cs *ChangeSet) error
+	// UpdateSettings changes an object's enable settings (B8, B9).
+	UpdateSettings(ctx context.Context, id hierarchy.ID, u SettingsUpdate) error
+	// DeleteObject deletes a database, schema or table and everything
+	// under it, with their tags, grants and requests, and clears the
+	// fingerprints of its ancestors so the next sync looks again. It
+	// returns how many objects were deleted. Deleting a host is
+	// DeleteConnection's job: ErrInvalidInput.
+	DeleteObject(ctx context.Context, id hierarchy.ID) (int64, error)
+}
+
+// ObjectStore reads and writes the hierarchy.
+type ObjectStore interface {
+	ObjectReader
+	ObjectWriter
+}
+
+// TagStore keeps tags on objects and columns (B19, B20).
+type TagStore interface {
+	// AddTag puts a tag on an object or column. ErrNotFound if the object
+	// (or the column) does not exist; ErrAlreadyExists if the tag, by
+	// source and name, is there.
+	AddTag(ctx context.Context, ref TagRef) error
+	// RemoveTag removes a tag, matched by object, column, source and name.
+	// ErrNotFound if it is not there.
+	RemoveTag(ctx context.Context, ref TagRef) error
+	// FindByTag returns up to page.Size() tagged objects and columns in
+	// path order, starting after the opaque cursor page.After, and the
+	// cursor of the next page ("" after the last).
+	FindByTag(ctx context.Context, q TagQuery, page Page) ([]TagHit, string, error)
+}
+
+// GrantStore keeps Data Owner grants (B24).
+type GrantStore interface {
+	// AddGrant stores a grant. ErrNotFound if the object does not exist;
+	// ErrAlreadyExists if the same subject already has the role there.
+	AddGrant(ctx context.Context, g Grant) error
+	// RemoveGrant removes the grant of g.Role to g.Subject on g.Object.
+	// ErrNotFound if there is none.
+	RemoveGrant(ctx context.Context, g Grant) error
+	// Grants returns the grants the filter selects, ordered by object,
+	// subject kind and subject name.
+	Grants(ctx context.Context, f GrantFilter) ([]Grant, error)
+}
+
+// RequestStore keeps validation requests (B22, B23). Requests are created
+// by Apply with the change that raised them.
+type RequestStore interface {
+	// Request returns one request, or ErrNotFound.
+	Request(ctx context.Context, id hierarchy.ID) (Request, error)
+	// Requests returns up to page.Size() requests the filter selects,
+	// newest first, starting after the opaque cursor page.After, and the
+	// cursor of the next page ("" after the last).
+	Requests(ctx context.Context, f RequestFilter, page Page) ([]Request, string, error)
+	// Validate closes an open request and removes its tags atomically.
+	// ErrNotFound if there is no such request; ErrConflict if it is not
+	// open.
+	Validate(ctx context.Context, v Validation) error
+}
+
+// PolicyStore keeps global policies (B21).
+type PolicyStore interface {
+	// Policy returns the named policy, or ErrNotFound.
+	Policy(ctx context.Context, name string) (Policy, error)
+	// Policies returns every policy, ordered by name.
+	Policies(ctx context.Context) ([]Policy, error)
+	// PutPolicy creates or replaces the named policy.
+	PutPolicy(ctx context.Context, p Policy) error
+}
+
+// Locker is an optional ability of stores shared by several processes: a
+// lease per connection, so that two processes never sync the same
+// connection at once (B10). Sync uses it when the store offers it.
+type Locker interface {
+	// TryLock takes the lease on the connection's sync for ttl. It returns
+	// ErrSyncInProgress if another holder has a lease that has not
+	// expired. The returned release func gives the lease back; while it is
+	// held the store renews it. A holder that dies loses its lease after
+	// ttl at most.
+	TryLock(ctx context.Context, connection string, ttl time.Duration) (release func(), err error)
+}
