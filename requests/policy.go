@@ -1,0 +1,103 @@
+// Package requests raises, lists and closes the validation requests that
+// ask data owners to look at column changes (B21–B23), and decides whether
+// they are raised at all: only while an active policy targets the New tag.
+package requests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/govkit/connections"
+	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/store"
+)
+
+// NewColumnAddedPolicy is the name of the seeded global policy that masks
+// columns tagged New. It is staged (inactive) until someone activates it.
+const NewColumnAddedPolicy = "New Column Added"
+
+// SeededPolicy returns the seeded "New Column Added" policy, staged.
+func SeededPolicy() store.Policy {
+	return store.Policy{
+		Name:        NewColumnAddedPolicy,
+		Description: "Masks columns tagged New until a data owner validates them.",
+		TargetTags:  []string{hierarchy.NewTagName},
+		Active:      false,
+	}
+}
+
+// PolicyEngine answers whether an active policy targets a tag. Hosts with
+// a policy engine of their own implement it; StorePolicies answers from
+// the policies kept in a store.
+type PolicyEngine interface {
+	TargetsTag(ctx context.Context, tag string) (bool, error)
+}
+
+// PolicyEngineFunc adapts a function to PolicyEngine.
+type PolicyEngineFunc func(ctx context.Context, tag string) (bool, error)
+
+// TargetsTag calls f.
+func (f PolicyEngineFunc) TargetsTag(ctx context.Context, tag string) (bool, error) {
+	return f(ctx, tag)
+}
+
+// StorePolicies returns a PolicyEngine over the policies in s: a tag is
+// targeted while an active policy lists it. A store that has no seeded
+// policy yet answers as if it were staged.
+func StorePolicies(s store.PolicyStore) PolicyEngine {
+	return PolicyEngineFunc(func(ctx context.Context, tag string) (bool, error) {
+		ps, err := s.Policies(ctx)
+		if err != nil {
+			return false, fmt.Errorf("read policies: %w", err)
+		}
+		for _, p := range ps {
+			if p.Active && slices.Contains(p.TargetTags, tag) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+}
+
+// EnsureSeeded stores the seeded policy, staged, unless the store has it.
+func EnsureSeeded(ctx context.Context, s store.PolicyStore) error {
+	_, err := s.Policy(ctx, NewColumnAddedPolicy)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, connections.ErrNotFound) {
+		return fmt.Errorf("seed policy %q: %w", NewColumnAddedPolicy, err)
+	}
+	p := SeededPolicy()
+	p.UpdatedAt = time.Now().UTC()
+	p.UpdatedBy = "system"
+	return s.PutPolicy(ctx, p)
+}
+
+// ColumnAdded returns a request to validate a column added to a table.
+func ColumnAdded(table *hierarchy.Object, col hierarchy.Column, at time.Time) store.Request {
+	return newRequest(store.RequestColumnAdded, table, col, at)
+}
+
+// ColumnDeleted returns a request to validate a column deleted from a
+// table.
+func ColumnDeleted(table *hierarchy.Object, col hierarchy.Column, at time.Time) store.Request {
+	return newRequest(store.RequestColumnDeleted, table, col, at)
+}
+
+func newRequest(kind store.RequestKind, table *hierarchy.Object, col hierarchy.Column, at time.Time) store.Request {
+	return store.Request{
+		ID:         hierarchy.NewID(),
+		Kind:       kind,
+		Connection: table.Path.Key(),
+		Object:     table.ID,
+		Path:       slices.Clone(table.Path),
+		Column:     col.Name,
+		ColumnType: col.Type,
+		State:      store.RequestOpen,
+		CreatedAt:  at,
+	}
+}
