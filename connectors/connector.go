@@ -88,8 +88,9 @@ type TagAssignment struct {
 // in one pass, fewer round trips than one Tables call per schema.
 type DatabaseLister interface {
 	// DatabaseTables calls fn once per schema of the database that has
-	// tables, with all of that schema's tables, schemas in name order. If
-	// it returns an error, schemas fn was not called for are unknown, not
-	// empty. An error from fn stops the listing and is returned.
+	// tables, with all of that schema's tables, schemas in name order
+	// (byte order, as strings.Compare). If it returns an error, schemas fn
+	// was not called for are unknown, not empty. An error from fn stops the
+	// listing and is returned.
 	DatabaseTables(ctx context.Context, database string, fn func(schema string, tables []Table) error) error
 }

@@ -23,7 +23,8 @@ type Store interface {
 // ConnectionStore keeps registered connections.
 type ConnectionStore interface {
 	// CreateConnection stores c and its host object, which must have
-	// Path{c.Key} and ID c.HostID. A taken key gives ErrAlreadyExists.
+	// Path{c.Key} and ID c.HostID (ErrInvalidInput otherwise). A taken key
+	// gives ErrAlreadyExists.
 	CreateConnection(ctx context.Context, c Connection, host hierarchy.Object) error
 	// Connection returns the connection with the key, or ErrNotFound.
 	Connection(ctx context.Context, key string) (Connection, error)
@@ -42,19 +43,21 @@ type ConnectionStore interface {
 type ObjectReader interface {
 	// Object returns the object with the ID, with columns and tags.
 	Object(ctx context.Context, id hierarchy.ID) (hierarchy.Object, error)
-	// Lookup returns the object at the path (one to four segments), with
-	// columns and tags.
+	// Lookup returns the object at the path (one to four segments; any
+	// other path gives ErrInvalidInput), with columns and tags.
 	Lookup(ctx context.Context, path hierarchy.Path) (hierarchy.Object, error)
-	// Children returns up to page.Size() direct children of parent ordered
-	// by name (byte order), starting after the name page.After, and the
-	// cursor of the next page ("" after the last). ErrNotFound if parent
-	// does not exist.
+	// Children returns up to page.Size() direct children of parent,
+	// active or deleted, ordered by name (byte order), starting after the
+	// name page.After, and the cursor of the next page ("" after the last,
+	// also when the page ends exactly with it). ErrNotFound if parent does
+	// not exist.
 	Children(ctx context.Context, parent hierarchy.ID, page Page) ([]Child, string, error)
 	// Snapshot returns every direct child of parent, active or deleted,
 	// with columns and tags, ordered by name: what sync compares a remote
 	// listing with. ErrNotFound if parent does not exist.
 	Snapshot(ctx context.Context, parent hierarchy.ID) ([]hierarchy.Object, error)
-	// CountDescendants returns the number of objects below id.
+	// CountDescendants returns the number of objects below id, active or
+	// deleted (columns are not objects). ErrNotFound if id does not exist.
 	CountDescendants(ctx context.Context, id hierarchy.ID) (int64, error)
 }
 
@@ -62,8 +65,10 @@ type ObjectReader interface {
 type ObjectWriter interface {
 	// Apply applies a change set atomically. An Add whose name is taken
 	// under Container gives ErrAlreadyExists; an Update or MarkDeleted of
-	// an object that is not a child of Container gives ErrConflict. On
-	// error nothing is written.
+	// an object that is not a child of Container gives ErrConflict, and so
+	// does a Container that no longer exists. An Add whose Path or
+	// Ancestors do not put it directly under Container gives
+	// ErrInvalidInput. On error nothing is written.
 	Apply(ctx context.Context, cs *ChangeSet) error
 	// UpdateSettings changes an object's enable settings (B8, B9).
 	UpdateSettings(ctx context.Context, id hierarchy.ID, u SettingsUpdate) error
@@ -118,9 +123,9 @@ type RequestStore interface {
 	// newest first, starting after the opaque cursor page.After, and the
 	// cursor of the next page ("" after the last).
 	Requests(ctx context.Context, f RequestFilter, page Page) ([]Request, string, error)
-	// Validate closes an open request and removes its tags atomically.
-	// ErrNotFound if there is no such request; ErrConflict if it is not
-	// open.
+	// Validate closes an open request and removes its tags atomically;
+	// RemoveTags that are absent are skipped. ErrNotFound if there is no
+	// such request; ErrConflict if it is not open.
 	Validate(ctx context.Context, v Validation) error
 }
 
@@ -142,6 +147,8 @@ type Locker interface {
 	// ErrSyncInProgress if another holder has a lease that has not
 	// expired. The returned release func gives the lease back; while it is
 	// held the store renews it. A holder that dies loses its lease after
-	// ttl at most.
+	// ttl at most. Renewal lasts as long as ctx: once ctx is done the
+	// store stops renewing, and the lease lapses within ttl unless it was
+	// released first (so pass a context that lives as long as the sync).
 	TryLock(ctx context.Context, connection string, ttl time.Duration) (release func(), err error)
 }

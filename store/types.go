@@ -99,6 +99,8 @@ type ChangeSet struct {
 	Update []hierarchy.Object
 	// MarkDeleted holds children that the platform no longer lists. Each is
 	// marked deleted remotely, and so is every active object under it.
+	// Their fingerprints are cleared, so that a container that comes back
+	// is listed again.
 	MarkDeleted []hierarchy.ID
 	// AddTags and RemoveTags change tags on children or their columns.
 	// Adding a tag that is present, or removing one that is absent, is not
@@ -126,7 +128,8 @@ type TagRef struct {
 	Tag    hierarchy.Tag `json:"tag"`
 }
 
-// TagHit is an object or column found by tag.
+// TagHit is an object or column found by tag. Path is the object's path;
+// a hit on a column names it in Column.
 type TagHit struct {
 	Object hierarchy.ID   `json:"object"`
 	Path   hierarchy.Path `json:"path"`

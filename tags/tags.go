@@ -1,6 +1,27 @@
 // Package tags derives the tags the library puts on what it finds: the
 // connection tag every data source carries (B19) and the New tag on new
 // columns (B14), and keeps them apart from the tags people add.
+//
+// # Who may change which tag
+//
+// A tag's [hierarchy.TagSource] decides who may change it ([CheckEdit]):
+//
+//	source       added by                       removed by
+//	-----------  -----------------------------  ----------------------------------
+//	TagUser      people (Service.AddUserTag)    people (Service.RemoveUserTag)
+//	TagSystem    the library (connection tag)   never by people: ErrImmutable
+//	TagPlatform  sync, from the platform (B20)  the next sync only: ErrImmutable
+//	TagNew       sync, on new columns (B14)     validating the request: ErrImmutable
+//
+// Names people give tags are checked by [ValidateName]: not empty, no
+// control characters, at most [MaxNameLength] characters, and not "New"
+// nor a name starting with [ConnectionTagPrefix].
+//
+// # Connection tags
+//
+// [DefaultConnectionTag] writes the reference's form with every "." and
+// "\" inside a name escaped; [ParseConnectionTag] reads it back, which
+// helps hosts that build policies on connection tags.
 package tags
 
 import (

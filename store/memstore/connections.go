@@ -1,0 +1,149 @@
+package memstore
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	connections "github.com/govkit/connections"
+	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/store"
+)
+
+// CreateConnection stores c and its host object. The host must have
+// Path{c.Key} and ID c.HostID (ErrInvalidInput otherwise); a taken key or
+// host ID gives ErrAlreadyExists.
+func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host hierarchy.Object) error {
+	const op = "memstore.CreateConnection"
+	if err := ctxErr(ctx, op); err != nil {
+		return err
+	}
+	switch {
+	case c.Key == "":
+		return fail(op, "", connections.ErrInvalidInput, "empty connection key")
+	case c.HostID.IsZero():
+		return fail(op, c.Key, connections.ErrInvalidInput, "zero host ID")
+	case host.ID != c.HostID:
+		return fail(op, c.Key, connections.ErrInvalidInput, "host object ID %s differs from the connection's HostID %s", host.ID, c.HostID)
+	case len(host.Path) != 1 || host.Path[0] != c.Key:
+		return fail(op, c.Key, connections.ErrInvalidInput, "host object path %q must be the connection key alone", host.Path.String())
+	}
+	if err := checkObjectFields(host); err != nil {
+		return fail(op, c.Key, connections.ErrInvalidInput, "host object: %v", err)
+	}
+	now := s.now()
+	c.CreatedAt = stampOr(c.CreatedAt, now)
+	c.UpdatedAt = stampOr(c.UpdatedAt, c.CreatedAt)
+	c.Config = maps.Clone(c.Config)
+	h := &node{
+		id: host.ID, name: c.Key, comment: host.Comment, depth: 1,
+		state: host.State, enable: host.Enable, newKids: host.NewChildren, fp: host.Fingerprint,
+		created: toNanos(stampOr(host.CreatedAt, c.CreatedAt)),
+	}
+	h.updated = toNanos(stampOr(host.UpdatedAt, fromNanos(h.created)))
+	h.deleted = toNanos(host.DeletedAt)
+	b := s.strs.begin()
+	b.set(&h.typ, host.Type)
+	if !b.finish() {
+		return fail(op, c.Key, connections.ErrLimitExceeded, "string table full")
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.conns[c.Key]; ok {
+		return fail(op, c.Key, connections.ErrAlreadyExists, "connection key %q is taken", c.Key)
+	}
+	if _, ok := s.ids[host.ID]; ok {
+		return fail(op, c.Key, connections.ErrAlreadyExists, "object ID %s is taken", host.ID)
+	}
+	s.ids[host.ID] = h
+	s.conns[c.Key] = &conn{
+		c: c, host: h,
+		tags:   map[uint32]*posting{},
+		grants: map[grantKey]store.Grant{},
+		reqs:   map[hierarchy.ID]*reqRec{},
+	}
+	return nil
+}
+
+// Connection returns the connection with the key, or ErrNotFound.
+func (s *Store) Connection(ctx context.Context, key string) (store.Connection, error) {
+	const op = "memstore.Connection"
+	if err := ctxErr(ctx, op); err != nil {
+		return store.Connection{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cn, ok := s.conns[key]
+	if !ok {
+		return store.Connection{}, fail(op, key, connections.ErrNotFound, "no connection %q", key)
+	}
+	return copyConnection(cn.c), nil
+}
+
+// Connections returns every connection, ordered by key.
+func (s *Store) Connections(ctx context.Context) ([]store.Connection, error) {
+	if err := ctxErr(ctx, "memstore.Connections"); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]store.Connection, 0, len(s.conns))
+	for _, cn := range s.conns {
+		out = append(out, copyConnection(cn.c))
+	}
+	slices.SortFunc(out, func(a, b store.Connection) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
+// UpdateConnection replaces the stored connection with c's key; Key,
+// HostID and CreatedAt are kept. A zero UpdatedAt is set to now.
+func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error {
+	const op = "memstore.UpdateConnection"
+	if err := ctxErr(ctx, op); err != nil {
+		return err
+	}
+	c.Config = maps.Clone(c.Config)
+	c.UpdatedAt = stampOr(c.UpdatedAt, s.now())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cn, ok := s.conns[c.Key]
+	if !ok {
+		return fail(op, c.Key, connections.ErrNotFound, "no connection %q", c.Key)
+	}
+	c.HostID, c.CreatedAt = cn.c.HostID, cn.c.CreatedAt
+	cn.c = c
+	return nil
+}
+
+// DeleteConnection deletes the connection and everything under it.
+func (s *Store) DeleteConnection(ctx context.Context, key string) error {
+	const op = "memstore.DeleteConnection"
+	if err := ctxErr(ctx, op); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cn, ok := s.conns[key]
+	if !ok {
+		return fail(op, key, connections.ErrNotFound, "no connection %q", key)
+	}
+	walk(cn.host, func(n *node) {
+		n.gone = true
+		delete(s.ids, n.id)
+	})
+	for id := range cn.reqs {
+		delete(s.reqs, id)
+	}
+	if len(cn.reqs) > 0 {
+		s.reqOrder.invalidate()
+	}
+	delete(s.conns, key)
+	return nil
+}
+
+func copyConnection(c store.Connection) store.Connection {
+	c.Config = maps.Clone(c.Config)
+	return c
+}
