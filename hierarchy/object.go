@@ -58,7 +58,8 @@ type Object struct {
 	Columns []Column `json:"columns,omitempty"`
 	// Tags are the tags on the object itself (read-only).
 	Tags []Tag `json:"tags,omitempty"`
-	// Fingerprint is the hash of the container's last applied listing.
+	// Fingerprint is the hash of the container's last applied listing;
+	// on a table, the hash of its own entry in its schema's listing.
 	Fingerprint Fingerprint `json:"-"`
 	// CreatedAt is when the object was first stored.
 	CreatedAt time.Time `json:"created_at"`

@@ -91,11 +91,15 @@ type ChangeSet struct {
 	Fingerprint hierarchy.Fingerprint
 	// Add holds new children of Container, with IDs, Ancestors, settings
 	// and columns set. Their Tags fields are ignored: tags go in AddTags.
+	// A non-zero Fingerprint is recorded on the new object: sync records
+	// on each table the fingerprint of its own listing entry, so that a
+	// later sync reads in full only the tables whose fingerprint differs.
 	Add []hierarchy.Object
 	// Update holds existing children whose Type, Comment, Columns or State
 	// change; those fields are replaced. Settings, tags, grants and
 	// CreatedAt are kept. Setting State to Active reactivates an object
-	// marked deleted.
+	// marked deleted. A non-zero Fingerprint replaces the stored one; zero
+	// keeps it.
 	Update []hierarchy.Object
 	// MarkDeleted holds children that the platform no longer lists. Each is
 	// marked deleted remotely, and so is every active object under it.

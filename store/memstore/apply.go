@@ -25,6 +25,7 @@ type plan struct {
 
 type update struct {
 	id    hierarchy.ID
+	fp    hierarchy.Fingerprint
 	path  hierarchy.Path // as given; checked when not nil
 	typ   uint32
 	cmt   string
@@ -164,7 +165,7 @@ func (s *Store) prepare(cs *store.ChangeSet) (*plan, error) {
 		*n = node{
 			id: o.ID, name: o.Name(), comment: o.Comment, depth: uint8(len(o.Path)),
 			state: o.State, enable: o.Enable, newKids: o.NewChildren,
-			created: p.at, updated: p.at,
+			created: p.at, updated: p.at, fp: o.Fingerprint,
 		}
 		if !o.CreatedAt.IsZero() {
 			n.created = o.CreatedAt.UnixNano()
@@ -181,7 +182,7 @@ func (s *Store) prepare(cs *store.ChangeSet) (*plan, error) {
 	for i := range cs.Update {
 		o := &cs.Update[i]
 		u := &p.ups[i]
-		*u = update{id: o.ID, path: o.Path, cmt: o.Comment, state: o.State}
+		*u = update{id: o.ID, fp: o.Fingerprint, path: o.Path, cmt: o.Comment, state: o.State}
 		b.set(&u.typ, o.Type)
 		u.cols, slab = fillColumns(b, o.Columns, slab)
 	}
@@ -454,6 +455,9 @@ func (s *Store) commit(p *plan, c *checked) {
 			s.dropColumnTags(cn, n, u.cols)
 		}
 		n.cols = u.cols
+		if u.fp != 0 {
+			n.fp = u.fp
+		}
 		switch {
 		case u.state == hierarchy.Active && n.state != hierarchy.Active:
 			n.state, n.deleted = hierarchy.Active, 0

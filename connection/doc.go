@@ -1,0 +1,13 @@
+// Package connection is the facade a host application uses: register a
+// data platform as a connection, browse its hierarchy, sync it, enable
+// data sources, grant Data Owner, tag, validate column changes, and
+// deregister.
+//
+// Every call names its actor, a [perms.Principal], and is checked against
+// what that principal may do (B25): admins and the system may do
+// everything; a data owner may view the connections where they own
+// anything, and sync, enable, tag and delete the objects they own.
+//
+// A [Service] is safe for concurrent use. It keeps no credentials: a host
+// supplies them at run time through [Options].Credentials (B7).
+package connection
