@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -116,10 +115,6 @@ func (e *env) connections() []string {
 
 func withEnableLimit(n int64) envOption {
 	return func(o *connection.Options, _ *connectors.Registry) { o.EnableLimit = n }
-}
-
-func withClock(now func() time.Time) envOption {
-	return func(o *connection.Options, _ *connectors.Registry) { o.Now = now }
 }
 
 func withTechnology(t connectors.Technology) envOption {
