@@ -289,3 +289,22 @@ func BenchmarkChildren1MAfterChange(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEnableSchema1M enables a schema of 1,000,000 tables, which
+// resets the own setting of every table to Inherit (B9: enabling cascades,
+// and a schema enables any number of children), then disables it again.
+// One op is one enable and one disable, each a single store operation.
+func BenchmarkEnableSchema1M(b *testing.B) {
+	f, sc := million()
+	ctx := context.Background()
+	enable, disable := hierarchy.Enable, hierarchy.Disable
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := f.s.UpdateSettings(ctx, sc.ID, store.SettingsUpdate{Enable: &enable, ResetDescendants: true}); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.s.UpdateSettings(ctx, sc.ID, store.SettingsUpdate{Enable: &disable, ResetDescendants: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -26,6 +26,7 @@ func applyCases() []testCase {
 		{"Apply/B13_UpdateRemovingColumnRemovesItsTags", testUpdateRemovesColumnTags},
 		{"Apply/TagsAndRequests", testApplyTags},
 		{"Apply/Fingerprint", testFingerprint},
+		{"Apply/ChildFingerprints", testChildFingerprints},
 	}
 }
 
@@ -465,4 +466,43 @@ func testFingerprint(t *testing.T, s store.Store) {
 	cs.Fingerprint = 1<<64 - 1
 	apply(t, s, cs, "record the largest fingerprint")
 	assert.Equal(t, hierarchy.Fingerprint(1<<64-1), object(t, s, tr.Schema.ID).Fingerprint, "fingerprints use all 64 bits")
+}
+
+// testChildFingerprints: sync records on each table the fingerprint of its
+// own listing entry, so that a later sync reads in full only the tables
+// whose fingerprint differs. Add and Update record a non-zero Fingerprint
+// on the child; an Update with zero keeps it; Children returns it.
+func testChildFingerprints(t *testing.T, s store.Store) {
+	rule := "Add and Update must record a child's non-zero Fingerprint"
+	tr := NewTree(t, s, "T")
+	u := Table(tr.Schema, "U", "a")
+	u.Fingerprint = 41
+	cs := tr.changes(tr.Schema, 1)
+	cs.Add = []hierarchy.Object{u}
+	apply(t, s, cs, "add a table with a fingerprint")
+	assert.Equal(t, hierarchy.Fingerprint(41), object(t, s, u.ID).Fingerprint, rule+" (Add)")
+
+	kids, _, err := s.Children(t.Context(), tr.Schema.ID, store.Page{})
+	require.NoError(t, err)
+	got := map[string]hierarchy.Fingerprint{}
+	for _, k := range kids {
+		got[k.Name()] = k.Fingerprint
+	}
+	assert.Equal(t, hierarchy.Fingerprint(41), got["U"], "Children must return each child's Fingerprint")
+
+	upd := object(t, s, u.ID)
+	upd.Columns = Columns("a", "b")
+	upd.Fingerprint = 1<<64 - 3
+	cs = tr.changes(tr.Schema, 2)
+	cs.Update = []hierarchy.Object{upd}
+	apply(t, s, cs, "update a table with a new fingerprint")
+	assert.Equal(t, hierarchy.Fingerprint(1<<64-3), object(t, s, u.ID).Fingerprint, rule+" (Update)")
+
+	upd = object(t, s, u.ID)
+	upd.Comment = "kept"
+	upd.Fingerprint = 0
+	cs = tr.changes(tr.Schema, 3)
+	cs.Update = []hierarchy.Object{upd}
+	apply(t, s, cs, "update a table without a fingerprint")
+	assert.Equal(t, hierarchy.Fingerprint(1<<64-3), object(t, s, u.ID).Fingerprint, "an Update with a zero Fingerprint must keep the recorded one")
 }
