@@ -20,9 +20,16 @@ type Object struct {
 	// and the nearest explicit enable setting up its path is Enable (B8).
 	// An enabled table is a data source.
 	Enabled bool `json:"enabled"`
+	// EnableFrom is the path of the object whose explicit setting decides
+	// Enabled: the object itself or its nearest ancestor with one; nil
+	// when none has one and the default (disabled) holds.
+	EnableFrom hierarchy.Path `json:"enable_from,omitempty"`
 	// NewChildrenEffective is the nearest explicit new-children setting
 	// up the path; Inherit means new children follow this object's status.
 	NewChildrenEffective hierarchy.Setting `json:"new_children_effective"`
+	// NewChildrenFrom is the path of the object whose explicit setting
+	// gives NewChildrenEffective, nil when none has one.
+	NewChildrenFrom hierarchy.Path `json:"new_children_from,omitempty"`
 	// Children and Descendants count the objects below it.
 	Children    int64 `json:"children"`
 	Descendants int64 `json:"descendants"`
@@ -33,9 +40,11 @@ type Object struct {
 
 // effective holds the resolved settings of a chain of objects.
 type effective struct {
-	enable      []hierarchy.Setting
-	newChildren hierarchy.Setting
-	active      bool
+	enable          hierarchy.Setting // nearest explicit enable setting
+	enableFrom      hierarchy.Path
+	newChildren     hierarchy.Setting // nearest explicit new-children setting
+	newChildrenFrom hierarchy.Path
+	active          bool
 }
 
 // chain returns the resolved settings of obj's ancestors and obj.
@@ -55,25 +64,26 @@ func (s *Service) chain(ctx context.Context, obj *hierarchy.Object) (effective, 
 
 // then returns e extended by o, a child of the last object of e.
 func (e effective) then(o *hierarchy.Object) effective {
-	next := effective{
-		enable:      append(append([]hierarchy.Setting(nil), e.enable...), o.Enable),
-		newChildren: e.newChildren,
-		active:      o.State == hierarchy.Active,
+	e.active = o.State == hierarchy.Active
+	if o.Enable != hierarchy.Inherit {
+		e.enable, e.enableFrom = o.Enable, o.Path
 	}
 	if o.NewChildren != hierarchy.Inherit {
-		next.newChildren = o.NewChildren
+		e.newChildren, e.newChildrenFrom = o.NewChildren, o.Path
 	}
-	return next
+	return e
 }
 
-func (e effective) enabled() bool { return e.active && hierarchy.Resolve(false, e.enable...) }
+func (e effective) enabled() bool { return e.active && hierarchy.Resolve(false, e.enable) }
 
 func (e effective) view(o hierarchy.Object, children, descendants int64) Object {
 	return Object{
 		Object:               o,
 		Kind:                 o.Kind(),
 		Enabled:              e.enabled(),
+		EnableFrom:           e.enableFrom,
 		NewChildrenEffective: e.newChildren,
+		NewChildrenFrom:      e.newChildrenFrom,
 		Children:             children,
 		Descendants:          descendants,
 	}

@@ -62,7 +62,10 @@ func TestEnable_B8_NewConnectionDisabledAndNearestExplicitWins(t *testing.T) {
 	assert.False(t, e.object("demo.sales.public.t1").Enabled, "a new connection's tables are not data sources")
 
 	require.NoError(t, e.svc.SetEnable(e.ctx, admin, hierarchy.MustParse("demo.sales.public"), hierarchy.Enable))
-	assert.True(t, e.object("demo.sales.public.t1").Enabled)
+	t1 := e.object("demo.sales.public.t1")
+	assert.True(t, t1.Enabled)
+	assert.Equal(t, "demo.sales.public", t1.EnableFrom.String(), "where the effective setting comes from")
+	assert.Equal(t, "demo", e.object("demo.sales.staging.t1").EnableFrom.String(), "a new connection is disabled at its host")
 	assert.False(t, e.object("demo.sales.staging.t1").Enabled)
 
 	require.NoError(t, e.svc.SetEnable(e.ctx, admin, hierarchy.MustParse("demo.sales.public.t2"), hierarchy.Disable))

@@ -14,13 +14,18 @@ import (
 	"github.com/govkit/connections/connectors"
 	"github.com/govkit/connections/connectors/memory"
 	"github.com/govkit/connections/hierarchy"
+	objsync "github.com/govkit/connections/sync"
 	"github.com/govkit/connections/tags"
 )
 
 func TestRegister_B5_StoresWholeHierarchy(t *testing.T) {
 	e := newEnv(t)
-	c, report, err := e.svc.Register(e.ctx, admin, connection.Registration{Key: "demo", DisplayName: "Demo.Platform", Technology: "memory"})
+	var progress []objsync.Progress
+	c, report, err := e.svc.Register(e.ctx, admin, connection.Registration{Key: "demo", DisplayName: "Demo.Platform", Technology: "memory",
+		Progress: func(p objsync.Progress) { progress = append(progress, p) }})
 	require.NoError(t, err)
+	require.NotEmpty(t, progress, "the first crawl reports progress")
+	assert.Equal(t, int64(12), progress[len(progress)-1].Tables)
 	assert.Equal(t, "active", string(c.Status))
 	assert.Equal(t, int64(12), report.Counts.Tables)
 	// host + 2 databases + 4 schemas + 12 tables

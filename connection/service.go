@@ -155,6 +155,9 @@ type Registration struct {
 	// Without it, any failed part fails the registration, which then
 	// leaves nothing behind.
 	AllowPartial bool `json:"allow_partial,omitempty"`
+	// Progress, when set, is called as the first crawl goes, as
+	// objsync.RunOptions.Progress is.
+	Progress func(objsync.Progress) `json:"-"`
 }
 
 // Register validates r, checks the credentials, crawls the platform once
@@ -235,7 +238,7 @@ func (s *Service) Register(ctx context.Context, actor perms.Principal, r Registr
 	if err := s.st.CreateConnection(ctx, c, hostObj); err != nil {
 		return fail(err)
 	}
-	report, err := s.engine.Sync(ctx, r.Key, hierarchy.Path{r.Key}, &objsync.RunOptions{Connector: cn})
+	report, err := s.engine.Sync(ctx, r.Key, hierarchy.Path{r.Key}, &objsync.RunOptions{Connector: cn, Progress: r.Progress})
 	if err == nil && !r.AllowPartial {
 		err = report.Err()
 	}
