@@ -1,6 +1,7 @@
 package hierarchy_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/govkit/connections/hierarchy"
@@ -95,4 +96,42 @@ func TestSettingAndKindText(t *testing.T) {
 	if _, err := hierarchy.ParseSetting("on"); err == nil {
 		t.Fatal("ParseSetting accepted junk")
 	}
+}
+
+func TestNewIDs(t *testing.T) {
+	before := hierarchy.NewID()
+	ids := make([]hierarchy.ID, 1000)
+	hierarchy.NewIDs(ids)
+	after := hierarchy.NewID()
+	seen := make(map[hierarchy.ID]bool, len(ids))
+	for _, id := range ids {
+		s := id.String()
+		if id.IsZero() || s[14] != '7' || !strings.ContainsRune("89ab", rune(s[19])) {
+			t.Fatalf("not a v7 UUID: %s", s)
+		}
+		if seen[id] {
+			t.Fatalf("%s made twice", s)
+		}
+		seen[id] = true
+		// The timestamp (the first 48 bits) lies between the IDs made
+		// before and after.
+		if string(id[:6]) < string(before[:6]) || string(id[:6]) > string(after[:6]) {
+			t.Fatalf("timestamp of %s is not between %s and %s", s, before, after)
+		}
+	}
+	hierarchy.NewIDs(nil) // no-op
+}
+
+func BenchmarkNewID(b *testing.B) {
+	for b.Loop() {
+		_ = hierarchy.NewID()
+	}
+}
+
+func BenchmarkNewIDs(b *testing.B) {
+	ids := make([]hierarchy.ID, 1000)
+	for b.Loop() {
+		hierarchy.NewIDs(ids)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ids)), "ns/id")
 }

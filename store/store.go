@@ -139,6 +139,28 @@ type PolicyStore interface {
 	PutPolicy(ctx context.Context, p Policy) error
 }
 
+// ChildLister is an optional ability of an ObjectReader: every direct
+// child of a container in brief, without columns, tags, paths or counts.
+// It is what sync needs to tell which children of a changed listing it
+// must read in full, and much less than Children builds; sync uses it when
+// the store offers it, and Children otherwise.
+type ChildLister interface {
+	// ChildSummaries returns every direct child of parent, active or
+	// deleted, ordered by name (byte order), as Children would list them.
+	// ErrNotFound if parent does not exist.
+	ChildSummaries(ctx context.Context, parent hierarchy.ID) ([]ChildSummary, error)
+}
+
+// ChildSummary is a child as ChildLister lists it: the fields of its
+// Object of the same names.
+type ChildSummary struct {
+	ID          hierarchy.ID
+	Name        string
+	Type        string
+	State       hierarchy.State
+	Fingerprint hierarchy.Fingerprint
+}
+
 // Locker is an optional ability of stores shared by several processes: a
 // lease per connection, so that two processes never sync the same
 // connection at once (B10). Sync uses it when the store offers it.

@@ -3,6 +3,7 @@ package sync
 import (
 	"slices"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/govkit/connections/connectors"
@@ -49,6 +50,50 @@ type diffInput struct {
 	Children bool
 	// At stamps the change set.
 	At time.Time
+	// Buffers, when not nil, lends arrays for the change set's Add and
+	// AddTags, which the caller may take back once the change set is
+	// applied and reported.
+	Buffers *changeBuffers
+}
+
+// changeBuffers are arrays a change set may use for its Add and AddTags,
+// and for the IDs and paths of the objects it adds, kept for reuse: a
+// first sync fills an Add of a quarter of a megabyte per schema, garbage
+// as soon as the store has applied it (stores keep nothing of a change
+// set, and the report copies the paths it keeps).
+type changeBuffers struct {
+	add   []hierarchy.Object
+	tags  []store.TagRef
+	ids   []hierarchy.ID
+	paths []string
+}
+
+var changeBufferPool = gosync.Pool{New: func() any { return new(changeBuffers) }}
+
+// getChangeBuffers returns buffers from the pool.
+func getChangeBuffers() *changeBuffers { return changeBufferPool.Get().(*changeBuffers) }
+
+// maxPooledAdds bounds the buffers kept: the arrays of a rare huge schema
+// are left to the garbage collector.
+const maxPooledAdds = 64 << 10
+
+// put clears b, keeping the larger arrays of b and cs, and returns it to
+// the pool. cs, its Add and AddTags, must not be used after.
+func (b *changeBuffers) put(cs *store.ChangeSet) {
+	if cs != nil && cap(cs.Add) > cap(b.add) {
+		b.add = cs.Add
+	}
+	if cs != nil && cap(cs.AddTags) > cap(b.tags) {
+		b.tags = cs.AddTags
+	}
+	if cap(b.add) > maxPooledAdds || cap(b.tags) > maxPooledAdds || cap(b.ids) > maxPooledAdds {
+		return
+	}
+	clear(b.add[:cap(b.add)])
+	clear(b.tags[:cap(b.tags)])
+	clear(b.paths[:cap(b.paths)])
+	b.add, b.tags, b.paths = b.add[:0], b.tags[:0], b.paths[:0]
+	changeBufferPool.Put(b)
 }
 
 // diffOutput is the change set that brings the store in step with a
@@ -134,14 +179,37 @@ func diff(in *diffInput) *diffOutput {
 		stored = slices.Clone(stored)
 		slices.SortStableFunc(stored, byObjectName)
 	}
-	if n := len(listing) - len(stored); n > 0 && in.Only == "" {
-		// Mostly new children (a first sync): size the change set once.
-		out.cs.Add = make([]hierarchy.Object, 0, n)
-		if in.ConnTag.Name != "" {
-			out.cs.AddTags = make([]store.TagRef, 0, n)
-		}
-	}
 	d := differ{in: in, out: out, chainEnabled: hierarchy.Resolve(false, in.Chain...)}
+	var fresh freshChildren
+	if n := len(listing) - len(stored); n > 0 && in.Only == "" {
+		// Mostly new children (a first sync): size the change set once,
+		// and make the new children's IDs and paths in bulk.
+		if b := in.Buffers; b != nil && cap(b.add) >= n {
+			out.cs.Add = b.add[:0]
+		} else {
+			out.cs.Add = make([]hierarchy.Object, 0, n)
+		}
+		if in.ConnTag.Name != "" {
+			if b := in.Buffers; b != nil && cap(b.tags) >= n {
+				out.cs.AddTags = b.tags[:0]
+			} else {
+				out.cs.AddTags = make([]store.TagRef, 0, n)
+			}
+		}
+		np := n * (len(in.Container.Path) + 1)
+		if b := in.Buffers; b != nil {
+			if cap(b.ids) < n {
+				b.ids = make([]hierarchy.ID, n)
+			}
+			if cap(b.paths) < np {
+				b.paths = make([]string, np)
+			}
+			fresh.ids, fresh.paths = b.ids[:n], b.paths[:np]
+		} else {
+			fresh.ids, fresh.paths = make([]hierarchy.ID, n), make([]string, np)
+		}
+		hierarchy.NewIDs(fresh.ids)
+	}
 	if in.TagsOK && len(in.Tags) > 0 {
 		d.tagsByTable = make(map[string][]connectors.TagAssignment)
 		for _, a := range in.Tags {
@@ -201,7 +269,7 @@ func diff(in *diffInput) *diffOutput {
 		}
 		i = k
 		if o == nil {
-			d.add(t, fp)
+			d.add(t, fp, &fresh)
 		} else {
 			d.compare(t, o, fp)
 		}
@@ -216,38 +284,66 @@ type differ struct {
 	tagsByTable  map[string][]connectors.TagAssignment
 }
 
+// freshChildren holds what diff makes in bulk for the children it expects
+// to add: the IDs to give them, and room for their paths. When it runs
+// out, they are made one at a time.
+type freshChildren struct {
+	ids   []hierarchy.ID
+	paths []string
+}
+
+// id returns an ID for a new child.
+func (f *freshChildren) id() hierarchy.ID {
+	if len(f.ids) == 0 {
+		return hierarchy.NewID()
+	}
+	id := f.ids[0]
+	f.ids = f.ids[1:]
+	return id
+}
+
+// path returns the path of the child of parent named name.
+func (f *freshChildren) path(parent hierarchy.Path, name string) hierarchy.Path {
+	n := len(parent) + 1
+	if len(f.paths) < n {
+		return parent.Child(name)
+	}
+	c := hierarchy.Path(f.paths[:n:n])
+	f.paths = f.paths[n:]
+	copy(c, parent)
+	c[n-1] = name
+	return c
+}
+
 func (d *differ) skip(name string) bool {
 	return (d.in.Only != "" && name != d.in.Only) || (d.in.Exclude != nil && d.in.Exclude(name))
 }
 
 // add stores a new child, with its own fingerprint fp (zero for none).
-func (d *differ) add(t *connectors.Table, fp hierarchy.Fingerprint) {
+func (d *differ) add(t *connectors.Table, fp hierarchy.Fingerprint, fresh *freshChildren) {
 	in, out := d.in, d.out
 	if d.dedupeColumns(t) {
 		fp = dirtyFingerprint // read it in full again next time, to report it again
 	}
-	o := hierarchy.Object{
-		ID:          hierarchy.NewID(),
-		Ancestors:   in.Container.ChildAncestors(),
-		Path:        in.Container.Path.Child(t.Name),
-		Type:        t.Type,
-		Comment:     t.Comment,
-		State:       hierarchy.Active,
-		Enable:      in.NewEnable,
-		Columns:     t.Columns,
-		CreatedAt:   in.At,
-		UpdatedAt:   in.At,
-		Fingerprint: fp,
-	}
-	out.cs.Add = append(out.cs.Add, o)
+	// Built in place: an Object is large, and a first sync adds millions.
+	out.cs.Add = append(out.cs.Add, hierarchy.Object{})
+	o := &out.cs.Add[len(out.cs.Add)-1]
+	o.ID = fresh.id()
+	o.Ancestors = in.Container.ChildAncestors()
+	o.Path = fresh.path(in.Container.Path, t.Name)
+	o.Type, o.Comment = t.Type, t.Comment
+	o.State, o.Enable = hierarchy.Active, in.NewEnable
+	o.Columns = t.Columns
+	o.CreatedAt, o.UpdatedAt = in.At, in.At
+	o.Fingerprint = fp
 	if in.ConnTag.Name != "" {
 		out.cs.AddTags = append(out.cs.AddTags, store.TagRef{Object: o.ID, Tag: in.ConnTag})
 	}
 	if d.tagsByTable != nil {
-		d.platformTags(&o, nil, t.Columns)
+		d.platformTags(o, nil, t.Columns)
 	}
 	if in.Children {
-		out.children = append(out.children, child{obj: o, isNew: true})
+		out.children = append(out.children, child{obj: *o, isNew: true})
 	}
 }
 

@@ -275,6 +275,20 @@ func BenchmarkDiff_Schema1000Tables(b *testing.B) {
 	}
 }
 
+// BenchmarkDiff_NewSchema1000Tables compares a schema's listing with an
+// empty snapshot, as the first sync of a schema does: every table is added.
+func BenchmarkDiff_NewSchema1000Tables(b *testing.B) {
+	sc, listing, _ := benchSchema(1000)
+	ctag := tags.Connection("Immuta Connections . Memory . k . d . s")
+	b.ReportAllocs()
+	for b.Loop() {
+		out := diff(&diffInput{Connection: "k", Container: sc, Listing: listing, ConnTag: ctag, Chain: []hierarchy.Setting{hierarchy.Enable}})
+		if len(out.cs.Add) != len(listing) {
+			b.Fatal("unexpected change set")
+		}
+	}
+}
+
 func BenchmarkFingerprint_Schema1000Tables(b *testing.B) {
 	_, listing, _ := benchSchema(1000)
 	var h hasher

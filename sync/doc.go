@@ -27,9 +27,10 @@
 // costs little more than reading the platform. Each table records the
 // fingerprint of its own listing entry too, so that a schema that changed
 // is compared from a light listing of its stored tables (names, states,
-// fingerprints: store.Children) and only the tables whose fingerprint
-// differs are read in full; with a store that records no table
-// fingerprints, the schema is read in full (store.Snapshot). A sync of one
+// fingerprints: store.ChildLister when the store offers it, store.Children
+// otherwise) and only the tables whose fingerprint differs are read in
+// full; with a store that records no table fingerprints, the schema is
+// read in full (store.Snapshot). A sync of one
 // table, and a container whose children had duplicate names, leave a
 // fingerprint that matches no listing, so that the next sync compares the
 // container in full.

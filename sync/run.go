@@ -321,27 +321,30 @@ func (r *run) syncSchema(ctx context.Context, db *hierarchy.Object, sc child, on
 			return
 		}
 	}
-	r.settle(ctx, j)
+	// Nothing of a schema's change set is used once settle returns: its
+	// arrays go back to the pool for the next schema.
+	bufs := getChangeBuffers()
+	j.in.Buffers, j.full.Buffers = bufs, bufs
+	out, _ := r.settle(ctx, j)
+	if out != nil {
+		bufs.put(&out.cs)
+	} else {
+		bufs.put(nil)
+	}
 }
 
 // narrow prepares the comparison of a schema that changed from a light
-// listing of its stored tables (store.Children: no columns, no tags)
-// instead of a full snapshot: a table whose stored Fingerprint is its
-// listing's own fingerprint, and that is active, is unchanged and left
-// out; only the others are read in full (store.Object). When more than a
-// quarter of the tables must be read (a store that records no table
-// fingerprints, tables stored before they were recorded), narrow leaves j
-// as it is, for settle to take a full snapshot.
+// listing of its stored tables (store.ChildLister, or store.Children: no
+// columns, no tags) instead of a full snapshot: a table whose stored
+// Fingerprint is its listing's own fingerprint, and that is active, is
+// unchanged and left out; only the others are read in full
+// (store.Object). When more than a quarter of the tables must be read (a
+// store that records no table fingerprints, tables stored before they
+// were recorded), narrow leaves j as it is, for settle to take a full
+// snapshot.
 func (r *run) narrow(ctx context.Context, j *job) error {
 	st := r.e.st
-	page := store.Page{Limit: store.MaxPageLimit}
-	kids, next, err := st.Children(ctx, j.in.Container.ID, page)
-	for err == nil && next != "" { // schemas of more than one page
-		var more []store.Child
-		page.After = next
-		more, next, err = st.Children(ctx, j.in.Container.ID, page)
-		kids = append(kids, more...)
-	}
+	kids, err := childSummaries(ctx, st, j.in.Container.ID)
 	if err != nil {
 		return err
 	}
@@ -364,11 +367,12 @@ func (r *run) narrow(ctx context.Context, j *job) error {
 		case k == len(kids):
 			c = -1
 		default:
-			c = strings.Compare(listing[i].Name, kids[k].Name())
+			c = strings.Compare(listing[i].Name, kids[k].Name)
 		}
 		switch {
 		case c > 0:
-			light = append(light, kids[k].Object)
+			o := &kids[k]
+			light = append(light, hierarchy.Object{ID: o.ID, Path: j.in.Container.Path.Child(o.Name), Type: o.Type, State: o.State, Fingerprint: o.Fingerprint})
 			k++
 		case c < 0:
 			keepL, keepF = append(keepL, listing[i]), append(keepF, per[i])
@@ -378,7 +382,7 @@ func (r *run) narrow(ctx context.Context, j *job) error {
 			for e < len(listing) && listing[e].Name == listing[i].Name {
 				e++
 			}
-			o := &kids[k].Object
+			o := &kids[k]
 			k++
 			if e-i == 1 && o.State == hierarchy.Active && o.Fingerprint != 0 && o.Fingerprint == per[i] {
 				skipped++
@@ -411,6 +415,30 @@ func (r *run) narrow(ctx context.Context, j *job) error {
 	j.in.Listing, j.in.TableFP, j.in.Snapshot = keepL, keepF, snap
 	j.narrowed, j.unchanged = true, skipped
 	return nil
+}
+
+// childSummaries returns the children of parent in brief, from the
+// store's ChildLister if it has one, from its Children otherwise.
+func childSummaries(ctx context.Context, st store.Store, parent hierarchy.ID) ([]store.ChildSummary, error) {
+	if l, ok := st.(store.ChildLister); ok {
+		return l.ChildSummaries(ctx, parent)
+	}
+	var out []store.ChildSummary
+	page := store.Page{Limit: store.MaxPageLimit}
+	for {
+		kids, next, err := st.Children(ctx, parent, page)
+		if err != nil {
+			return nil, err
+		}
+		for i := range kids {
+			o := &kids[i].Object
+			out = append(out, store.ChildSummary{ID: o.ID, Name: o.Name(), Type: o.Type, State: o.State, Fingerprint: o.Fingerprint})
+		}
+		if next == "" { // schemas of more than one page go on
+			return out, nil
+		}
+		page.After = next
+	}
 }
 
 // scope counts the listed children a sync compares, and their columns.
@@ -610,8 +638,10 @@ func appendCapped[T any](list []T, items []T, limit int, truncated *bool) []T {
 	return append(list, items[:room]...)
 }
 
+// addedChange reports an added object. The path is copied: a change
+// set's paths may live in buffers that are reused (changeBuffers).
 func addedChange(o *hierarchy.Object) ObjectChange {
-	return ObjectChange{ID: o.ID, Path: o.Path, Kind: o.Kind(), Type: o.Type}
+	return ObjectChange{ID: o.ID, Path: slices.Clone(o.Path), Kind: o.Kind(), Type: o.Type}
 }
 
 // appendAdded appends the added objects to the report's list, as far as

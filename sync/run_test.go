@@ -455,3 +455,42 @@ func TestNew_RejectsBadOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSync_B18_ReportedPathsOutliveTheChangeSets syncs many schemas, whose
+// change sets reuse each other's arrays, and checks that the report and
+// the events still name every added object by its own path.
+func TestSync_B18_ReportedPathsOutliveTheChangeSets(t *testing.T) {
+	v := newEnv(t, &objsync.Options{Concurrency: 2})
+	if _, err := v.p.AddSynthetic(memory.Spec{Databases: 2, Schemas: 30, Tables: 40, Columns: 3}); err != nil {
+		t.Fatal(err)
+	}
+	var rec recorder
+	defer v.e.Subscribe(rec.add)()
+	rep := v.syncClean()
+	if rep.Counts.Added != 2+2*30+2*30*40 || int64(len(rep.Added)) != rep.Counts.Added {
+		t.Fatalf("counts %+v, %d listed", rep.Counts, len(rep.Added))
+	}
+	check := func(what string, c objsync.ObjectChange) {
+		t.Helper()
+		o, err := v.st.Object(v.ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !o.Path.Equal(c.Path) || o.Type != c.Type {
+			t.Fatalf("%s %s reported as %s (%s), stored as %s (%s)", what, c.ID, c.Path, c.Type, o.Path, o.Type)
+		}
+	}
+	for _, c := range rep.Added {
+		check("added", c)
+	}
+	n := 0
+	for _, ev := range rec.events {
+		if ev.Kind == objsync.EventObjectAdded {
+			check("event for", *ev.Object)
+			n++
+		}
+	}
+	if int64(n) != rep.Counts.Added {
+		t.Fatalf("%d added events for %d added", n, rep.Counts.Added)
+	}
+}

@@ -375,8 +375,22 @@ func TestSync_ApplyConflictRetriedOnFreshSnapshot(t *testing.T) {
 type countingStore struct {
 	*memstore.Store
 	objects, snapshots atomic.Int32
-	noTableFP          bool // drop table fingerprints, as a store that records none
+	children, briefs   atomic.Int32 // Children, ChildSummaries
+	noTableFP          bool         // drop table fingerprints, as a store that records none
 }
+
+func (c *countingStore) Children(ctx context.Context, id hierarchy.ID, page store.Page) ([]store.Child, string, error) {
+	c.children.Add(1)
+	return c.Store.Children(ctx, id, page)
+}
+
+func (c *countingStore) ChildSummaries(ctx context.Context, id hierarchy.ID) ([]store.ChildSummary, error) {
+	c.briefs.Add(1)
+	return c.Store.ChildSummaries(ctx, id)
+}
+
+// storeOnly hides the optional abilities of the store it holds.
+type storeOnly struct{ store.Store }
 
 func (c *countingStore) Object(ctx context.Context, id hierarchy.ID) (hierarchy.Object, error) {
 	c.objects.Add(1)
@@ -401,10 +415,24 @@ func (c *countingStore) Apply(ctx context.Context, cs *store.ChangeSet) error {
 }
 
 func TestSync_ChangedSchemaReadsOnlyChangedTablesInFull(t *testing.T) {
+	testChangedSchemaReadsOnlyChangedTables(t, true)
+}
+
+// The same with a store that is no store.ChildLister: its Children are
+// read instead.
+func TestSync_ChangedSchemaReadsOnlyChangedTablesInFull_Children(t *testing.T) {
+	testChangedSchemaReadsOnlyChangedTables(t, false)
+}
+
+func testChangedSchemaReadsOnlyChangedTables(t *testing.T, lister bool) {
 	v := newEnv(t, nil)
 	v.schema("DB", "S", 80)
 	cs := &countingStore{Store: v.st}
-	e, err := objsync.New(cs, v.reg, nil, nil)
+	var st store.Store = cs
+	if !lister {
+		st = storeOnly{cs}
+	}
+	e, err := objsync.New(st, v.reg, nil, nil)
 	v.must(err)
 	sync := func() *objsync.Report {
 		t.Helper()
@@ -433,6 +461,9 @@ func TestSync_ChangedSchemaReadsOnlyChangedTablesInFull(t *testing.T) {
 	}
 	if rep.Counts.Updated != 2 || rep.Counts.Deleted != 1 || rep.Counts.Added != 1 || rep.Counts.ColumnsAdded != 1 {
 		t.Fatalf("counts %+v", rep.Counts)
+	}
+	if briefs, children := cs.briefs.Load(), cs.children.Load(); (lister && (briefs != 1 || children != 0)) || (!lister && (briefs != 0 || children != 1)) {
+		t.Fatalf("the schema's children listed by %d ChildSummaries and %d Children calls", briefs, children)
 	}
 	if v.obj("snow.DB.S.t5").Fingerprint == t0.Fingerprint || len(v.obj("snow.DB.S.t5").Columns) != 3 {
 		t.Fatal("updated table")

@@ -35,11 +35,13 @@ type update struct {
 
 type tagOp struct {
 	obj     hierarchy.ID
+	n       *node // the object, found by check
 	colName string
 	col     uint32
 	name    uint32
 	value   uint32
 	src     hierarchy.TagSource
+	same    bool // col, name and value are those of the operation before
 }
 
 // Apply applies a change set atomically. The change set is checked and
@@ -89,23 +91,29 @@ func (s *Store) prepare(cs *store.ChangeSet) (*plan, error) {
 		return nil, fail(op, where, connections.ErrInvalidInput, "zero container ID")
 	}
 
-	// Check shapes before building anything.
+	// Check shapes before building anything. Adds sorted by name (as sync
+	// makes them) cannot add a name twice, and need no set of names.
 	ncols := 0
-	names := make(map[string]struct{}, len(cs.Add))
-	ids := make(map[hierarchy.ID]struct{}, len(cs.Add)+len(cs.Update))
+	var names map[string]struct{}
+	if !sortedByName(cs.Add) {
+		names = make(map[string]struct{}, len(cs.Add))
+	}
+	ids := newIDSet(len(cs.Add) + len(cs.Update))
+	defer ids.release()
 	for i := range cs.Add {
 		o := &cs.Add[i]
 		if err := checkAdd(o); err != nil {
 			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "add %d: %v", i, err)
 		}
-		if _, dup := ids[o.ID]; dup {
+		if ids.add(o.ID) {
 			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "add %d: ID %s given twice", i, o.ID)
 		}
-		ids[o.ID] = struct{}{}
-		if _, dup := names[o.Name()]; dup {
-			return nil, fail(op, o.Path.String(), connections.ErrAlreadyExists, "add %d: name %q is added twice", i, o.Name())
+		if names != nil {
+			if _, dup := names[o.Name()]; dup {
+				return nil, fail(op, o.Path.String(), connections.ErrAlreadyExists, "add %d: name %q is added twice", i, o.Name())
+			}
+			names[o.Name()] = struct{}{}
 		}
-		names[o.Name()] = struct{}{}
 		ncols += len(o.Columns)
 	}
 	for i := range cs.Update {
@@ -113,10 +121,9 @@ func (s *Store) prepare(cs *store.ChangeSet) (*plan, error) {
 		if o.ID.IsZero() {
 			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: zero ID", i)
 		}
-		if _, dup := ids[o.ID]; dup {
+		if ids.add(o.ID) {
 			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: ID %s is added or updated twice", i, o.ID)
 		}
-		ids[o.ID] = struct{}{}
 		if o.State > hierarchy.DeletedRemotely {
 			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: state %d is not active or deleted_remotely", i, o.State)
 		}
@@ -129,7 +136,7 @@ func (s *Store) prepare(cs *store.ChangeSet) (*plan, error) {
 		if id.IsZero() {
 			return nil, fail(op, where, connections.ErrInvalidInput, "mark-deleted %d: zero ID", i)
 		}
-		if _, dup := ids[id]; dup {
+		if ids.has(id) {
 			return nil, fail(op, where, connections.ErrInvalidInput, "mark-deleted %d: ID %s is also added or updated", i, id)
 		}
 	}
@@ -186,28 +193,50 @@ func (s *Store) prepare(cs *store.ChangeSet) (*plan, error) {
 		b.set(&u.typ, o.Type)
 		u.cols, slab = fillColumns(b, o.Columns, slab)
 	}
-	for i, r := range cs.AddTags {
-		makeTagOp(b, r, &p.addTags[i])
-	}
-	for i, r := range cs.RemoveTags {
-		makeTagOp(b, r, &p.delTags[i])
-	}
+	makeTagOps(b, cs.AddTags, p.addTags)
+	makeTagOps(b, cs.RemoveTags, p.delTags)
 	if !b.finish() {
 		return nil, fail(op, where, connections.ErrLimitExceeded, "string table full")
 	}
+	finishTagOps(p.addTags)
+	finishTagOps(p.delTags)
 	for i := range cs.Requests {
 		p.reqs = append(p.reqs, newReqRec(&cs.Requests[i], cs.Connection, p.at))
 	}
 	return p, nil
 }
 
-// makeTagOp fills op from r; b sets the interned fields (new strings at
-// finish), so op must be the operation's final location.
-func makeTagOp(b *batch, r store.TagRef, op *tagOp) {
-	*op = tagOp{obj: r.Object, colName: r.Column, src: r.Tag.Source}
-	b.set(&op.col, r.Column)
-	b.set(&op.name, r.Tag.Name)
-	b.set(&op.value, r.Tag.Value)
+// makeTagOps fills ops from refs; b sets the interned fields (new strings
+// at finish), so ops must be the operations' final location. A ref whose
+// column and tag are those of the ref before it (sync puts the same
+// connection tag on every table it adds) is marked to copy that one's
+// fields once b has finished: see finishTagOps.
+func makeTagOps(b *batch, refs []store.TagRef, ops []tagOp) {
+	for i := range refs {
+		r, op := &refs[i], &ops[i]
+		*op = tagOp{obj: r.Object, colName: r.Column, src: r.Tag.Source}
+		if i > 0 {
+			q := &refs[i-1]
+			if r.Column == q.Column && r.Tag.Name == q.Tag.Name && r.Tag.Value == q.Tag.Value {
+				op.same = true
+				continue
+			}
+		}
+		b.set(&op.col, r.Column)
+		b.set(&op.name, r.Tag.Name)
+		b.set(&op.value, r.Tag.Value)
+	}
+}
+
+// finishTagOps copies the interned fields of the operations makeTagOps
+// marked from the ones before them.
+func finishTagOps(ops []tagOp) {
+	for i := range ops {
+		if op := &ops[i]; op.same {
+			q := &ops[i-1]
+			op.col, op.name, op.value = q.col, q.name, q.value
+		}
+	}
 }
 
 // fillColumns turns cols into records, in position order, backed by the
@@ -217,10 +246,12 @@ func fillColumns(b *batch, cols []hierarchy.Column, slab []colRec) ([]colRec, []
 	if len(cols) == 0 {
 		return nil, slab
 	}
-	byPosition := func(a, b hierarchy.Column) int { return a.Position - b.Position }
-	if !slices.IsSortedFunc(cols, byPosition) {
-		cols = slices.Clone(cols)
-		slices.SortStableFunc(cols, byPosition)
+	for i := 1; i < len(cols); i++ {
+		if cols[i].Position < cols[i-1].Position {
+			cols = slices.Clone(cols)
+			slices.SortStableFunc(cols, func(a, b hierarchy.Column) int { return a.Position - b.Position })
+			break
+		}
 	}
 	out := slab[:len(cols):len(cols)]
 	for i := range cols {
@@ -247,7 +278,7 @@ func checkAdd(o *hierarchy.Object) error {
 	if d := len(o.Path); d < 2 || d > hierarchy.MaxDepth {
 		return fmt.Errorf("path %q has %d segments; a child is a database, schema or table (2 to %d)", o.Path.String(), d, hierarchy.MaxDepth)
 	}
-	if err := checkObjectFields(*o); err != nil {
+	if err := checkObjectFields(o); err != nil {
 		return err
 	}
 	if len(o.Columns) > 0 && len(o.Path) != hierarchy.MaxDepth {
@@ -257,10 +288,13 @@ func checkAdd(o *hierarchy.Object) error {
 }
 
 func checkColumns(cols []hierarchy.Column) error {
+	// Up to 64 columns, a bit per cheap bucket of the name says which
+	// earlier names may be equal; only those are compared.
 	var seen map[string]struct{}
-	if len(cols) > 32 {
+	if len(cols) > 64 {
 		seen = make(map[string]struct{}, len(cols))
 	}
+	var buckets uint64
 	for i := range cols {
 		c := &cols[i]
 		if c.Name == "" {
@@ -273,6 +307,8 @@ func checkColumns(cols []hierarchy.Column) error {
 		if seen != nil {
 			_, dup = seen[c.Name]
 			seen[c.Name] = struct{}{}
+		} else if b := uint64(1) << nameBucket(c.Name); buckets&b == 0 {
+			buckets |= b
 		} else {
 			dup = slices.ContainsFunc(cols[:i], func(d hierarchy.Column) bool { return d.Name == c.Name })
 		}
@@ -281,6 +317,28 @@ func checkColumns(cols []hierarchy.Column) error {
 		}
 	}
 	return nil
+}
+
+// nameBucket returns 0..63 from a non-empty name's length and last two
+// bytes.
+func nameBucket(s string) uint {
+	n := uint(len(s))
+	h := n*31 + uint(s[n-1])*7
+	if n > 1 {
+		h += uint(s[n-2]) * 13
+	}
+	return h & 63
+}
+
+// sortedByName reports whether adds are in strictly increasing name
+// order, which rules out a name added twice.
+func sortedByName(adds []hierarchy.Object) bool {
+	for i := 1; i < len(adds); i++ {
+		if adds[i-1].Name() >= adds[i].Name() {
+			return false
+		}
+	}
+	return true
 }
 
 func checkTagRef(r store.TagRef) error {
@@ -307,7 +365,7 @@ type checked struct {
 func (s *Store) check(p *plan) (*checked, error) {
 	const op = "memstore.Apply"
 	cs := p.cs
-	ctr := s.ids[cs.Container]
+	ctr := s.ids.get(cs.Container)
 	if ctr == nil {
 		return nil, fail(op, cs.Connection, connections.ErrConflict, "container %s no longer exists", cs.Container)
 	}
@@ -332,7 +390,7 @@ func (s *Store) check(p *plan) (*checked, error) {
 			if o.Ancestors != want {
 				return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "added object's Ancestors do not match the container %s", where)
 			}
-			if _, taken := s.ids[n.id]; taken {
+			if s.ids.has(n.id) {
 				return nil, fail(op, o.Path.String(), connections.ErrAlreadyExists, "object ID %s is taken", n.id)
 			}
 			if ctr.kids != nil {
@@ -345,7 +403,7 @@ func (s *Store) check(p *plan) (*checked, error) {
 	c.ups = make([]*node, len(p.ups))
 	for i := range p.ups {
 		u := &p.ups[i]
-		n := s.ids[u.id]
+		n := s.ids.get(u.id)
 		if n == nil || n.parent != ctr {
 			return nil, fail(op, where, connections.ErrConflict, "updated object %s (%s) is not a child of the container", u.id, u.path.String())
 		}
@@ -359,7 +417,7 @@ func (s *Store) check(p *plan) (*checked, error) {
 	}
 	c.marks = make([]*node, len(cs.MarkDeleted))
 	for i, id := range cs.MarkDeleted {
-		n := s.ids[id]
+		n := s.ids.get(id)
 		if n == nil || n.parent != ctr {
 			return nil, fail(op, where, connections.ErrConflict, "object %s to mark deleted is not a child of the container", id)
 		}
@@ -370,56 +428,89 @@ func (s *Store) check(p *plan) (*checked, error) {
 	}
 
 	// Tags and requests name children: stored, updated or added.
-	// columns returns the columns a child will have after the change set,
-	// and false if id is no child of the container.
+	// child returns a child as it will be after the change set: its node
+	// and columns, and false if id is no child of the container. The
+	// adds were checked above not to be stored.
 	upIdx := make(map[*node]int, len(c.ups))
 	for i, n := range c.ups {
 		upIdx[n] = i
 	}
-	addIdx := make(map[hierarchy.ID]int, len(p.adds))
-	for i := range p.adds {
-		addIdx[p.adds[i].id] = i
-	}
-	columns := func(id hierarchy.ID) ([]colRec, bool) {
-		if n := s.ids[id]; n != nil {
+	adds := addFinder{adds: p.adds}
+	child := func(id hierarchy.ID) (*node, []colRec, bool) {
+		if i, ok := adds.find(id); ok {
+			return &p.adds[i], p.adds[i].cols, true
+		}
+		if n := s.ids.get(id); n != nil {
 			if n.parent != ctr {
-				return nil, false
+				return nil, nil, false
 			}
 			if i, ok := upIdx[n]; ok {
-				return p.ups[i].cols, true
+				return n, p.ups[i].cols, true
 			}
-			return n.cols, true
+			return n, n.cols, true
 		}
-		if i, ok := addIdx[id]; ok {
-			return p.adds[i].cols, true
-		}
-		return nil, false
+		return nil, nil, false
 	}
 	for i := range p.addTags {
 		t := &p.addTags[i]
-		cols, ok := columns(t.obj)
+		n, cols, ok := child(t.obj)
 		if !ok {
 			return nil, fail(op, where, connections.ErrConflict, "tag %q is for object %s, which is not a child of the container", p.cs.AddTags[i].Tag.Name, t.obj)
 		}
 		if t.col != 0 && !hasColumn(cols, t.col) {
 			return nil, fail(op, where, connections.ErrConflict, "tag %q is for column %q, which object %s does not have", p.cs.AddTags[i].Tag.Name, t.colName, t.obj)
 		}
+		t.n = n
 	}
 	for i := range p.delTags {
 		t := &p.delTags[i]
-		if _, ok := columns(t.obj); !ok {
+		n, _, ok := child(t.obj)
+		if !ok {
 			return nil, fail(op, where, connections.ErrConflict, "tag %q to remove is on object %s, which is not a child of the container", p.cs.RemoveTags[i].Tag.Name, t.obj)
 		}
+		t.n = n
 	}
 	for _, r := range p.reqs {
 		if _, taken := s.reqs[r.r.ID]; taken {
 			return nil, fail(op, where, connections.ErrAlreadyExists, "request ID %s is taken", r.r.ID)
 		}
-		if _, ok := columns(r.r.Object); !ok {
+		if _, _, ok := child(r.r.Object); !ok {
 			return nil, fail(op, where, connections.ErrConflict, "request %s is for object %s, which is not a child of the container", r.r.ID, r.r.Object)
 		}
 	}
 	return c, nil
+}
+
+// addFinder finds added objects by ID. Sync lists an added object's tags
+// right after those of the object added before it, so it looks first
+// where the last search ended, and builds an index only when that fails.
+type addFinder struct {
+	adds []node
+	next int
+	idx  map[hierarchy.ID]int
+}
+
+func (f *addFinder) find(id hierarchy.ID) (int, bool) {
+	if len(f.adds) == 0 {
+		return 0, false
+	}
+	for _, i := range [2]int{f.next - 1, f.next} {
+		if i >= 0 && i < len(f.adds) && f.adds[i].id == id {
+			f.next = i + 1
+			return i, true
+		}
+	}
+	if f.idx == nil {
+		f.idx = make(map[hierarchy.ID]int, len(f.adds))
+		for i := range f.adds {
+			f.idx[f.adds[i].id] = i
+		}
+	}
+	i, ok := f.idx[id]
+	if ok {
+		f.next = i + 1
+	}
+	return i, ok
 }
 
 func hasColumn(cols []colRec, name uint32) bool {
@@ -438,10 +529,11 @@ func (s *Store) commit(p *plan, c *checked) {
 		if ctr.kids == nil {
 			ctr.kids = newKids(n)
 		}
+		s.ids.reserve(p.adds[0].id, p.adds[n-1].id, n)
 		for i := range p.adds {
 			nd := &p.adds[i]
 			nd.parent = ctr
-			s.ids[nd.id] = nd
+			s.ids.put(nd.id, nd)
 			ctr.kids.add(nd)
 		}
 		for a := ctr; a != nil; a = a.parent {
@@ -475,14 +567,15 @@ func (s *Store) commit(p *plan, c *checked) {
 	}
 	for i := range p.delTags {
 		t := &p.delTags[i]
-		s.removeTag(cn, s.ids[t.obj], t.col, t.name, t.src)
+		s.removeTag(cn, t.n, t.col, t.name, t.src)
 	}
+	arena := tagArena{want: len(p.addTags)}
 	for i := range p.addTags {
 		t := &p.addTags[i]
-		s.putTag(cn, s.ids[t.obj], t.col, t.name, t.value, t.src, true)
+		s.putTag(cn, t.n, t.col, t.name, t.value, t.src, true, &arena)
 	}
 	for _, r := range p.reqs {
-		r.n = s.ids[r.r.Object]
+		r.n = s.ids.get(r.r.Object)
 		s.reqs[r.r.ID] = r
 		cn.reqs[r.r.ID] = r
 	}
@@ -510,7 +603,7 @@ func (s *Store) UpdateSettings(ctx context.Context, id hierarchy.ID, u store.Set
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.ids[id]
+	n := s.ids.get(id)
 	if n == nil {
 		return fail(op, id.String(), connections.ErrNotFound, "no object with ID %s", id)
 	}
@@ -538,7 +631,7 @@ func (s *Store) DeleteObject(ctx context.Context, id hierarchy.ID) (int64, error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.ids[id]
+	n := s.ids.get(id)
 	if n == nil {
 		return 0, fail(op, id.String(), connections.ErrNotFound, "no object with ID %s", id)
 	}
@@ -551,13 +644,13 @@ func (s *Store) DeleteObject(ctx context.Context, id hierarchy.ID) (int64, error
 		for _, t := range m.tags {
 			if p := cn.tags[t.name]; p != nil {
 				p.remove(hitKey{m, t.col, t.src})
-				if len(p.hits) == 0 {
+				if p.n == 0 {
 					delete(cn.tags, t.name)
 				}
 			}
 		}
 		m.gone = true
-		delete(s.ids, m.id)
+		s.ids.del(m.id)
 		count++
 	})
 	n.parent.kids.remove(n)
@@ -566,7 +659,7 @@ func (s *Store) DeleteObject(ctx context.Context, id hierarchy.ID) (int64, error
 		a.fp = 0
 	}
 	for k := range cn.grants {
-		if _, ok := s.ids[k.obj]; !ok {
+		if !s.ids.has(k.obj) {
 			delete(cn.grants, k)
 		}
 	}

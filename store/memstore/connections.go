@@ -29,7 +29,7 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host h
 	case len(host.Path) != 1 || host.Path[0] != c.Key:
 		return fail(op, c.Key, connections.ErrInvalidInput, "host object path %q must be the connection key alone", host.Path.String())
 	}
-	if err := checkObjectFields(host); err != nil {
+	if err := checkObjectFields(&host); err != nil {
 		return fail(op, c.Key, connections.ErrInvalidInput, "host object: %v", err)
 	}
 	now := s.now()
@@ -54,10 +54,10 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host h
 	if _, ok := s.conns[c.Key]; ok {
 		return fail(op, c.Key, connections.ErrAlreadyExists, "connection key %q is taken", c.Key)
 	}
-	if _, ok := s.ids[host.ID]; ok {
+	if s.ids.has(host.ID) {
 		return fail(op, c.Key, connections.ErrAlreadyExists, "object ID %s is taken", host.ID)
 	}
-	s.ids[host.ID] = h
+	s.ids.put(host.ID, h)
 	s.conns[c.Key] = &conn{
 		c: c, host: h,
 		tags:   map[uint32]*posting{},
@@ -131,7 +131,7 @@ func (s *Store) DeleteConnection(ctx context.Context, key string) error {
 	}
 	walk(cn.host, func(n *node) {
 		n.gone = true
-		delete(s.ids, n.id)
+		s.ids.del(n.id)
 	})
 	for id := range cn.reqs {
 		delete(s.reqs, id)

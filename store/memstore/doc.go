@@ -1,14 +1,15 @@
-// Package memstore is an in-memory [store.Store] and [store.Locker]: for
-// tests, examples, policy unit tests of host applications, and embedding
-// where nothing needs to outlive the process. It passes the conformance
-// suite in [github.com/govkit/connections/store/storetest].
+// Package memstore is an in-memory [store.Store], [store.Locker] and
+// [store.ChildLister]: for tests, examples, policy unit tests of host
+// applications, and embedding where nothing needs to outlive the process.
+// It passes the conformance suite in
+// [github.com/govkit/connections/store/storetest].
 //
 //	s := memstore.New(nil)
 //	defer s.Close()
 //
 // # Scale
 //
-// A table with ten columns costs about 460 bytes, so a platform of a
+// A table with ten columns costs about 450 bytes, so a platform of a
 // million such tables takes under 500 MB. Objects are compact records:
 // strings that repeat
 // (column names and types, object types, tag names and values) are kept

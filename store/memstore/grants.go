@@ -53,7 +53,7 @@ func (s *Store) AddGrant(ctx context.Context, g store.Grant) error {
 	g.GrantedAt = s.stamp(g.GrantedAt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.ids[g.Object]
+	n := s.ids.get(g.Object)
 	if n == nil {
 		return fail(op, g.Object.String(), connections.ErrNotFound, "no object with ID %s", g.Object)
 	}
@@ -79,7 +79,7 @@ func (s *Store) RemoveGrant(ctx context.Context, g store.Grant) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.ids[g.Object]
+	n := s.ids.get(g.Object)
 	if n == nil {
 		return fail(op, g.Object.String(), connections.ErrNotFound, "no object with ID %s", g.Object)
 	}

@@ -12,8 +12,9 @@ import (
 )
 
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Locker = (*Store)(nil)
+	_ store.Store       = (*Store)(nil)
+	_ store.Locker      = (*Store)(nil)
+	_ store.ChildLister = (*Store)(nil)
 )
 
 // Options configure a Store. The zero value, and a nil *Options, give the
@@ -35,7 +36,7 @@ type Store struct {
 	// records under it and build the returned values after releasing it.
 	mu       sync.RWMutex
 	conns    map[string]*conn
-	ids      map[hierarchy.ID]*node
+	ids      *idIndex
 	reqs     map[hierarchy.ID]*reqRec
 	reqOrder *reqIndex
 	policies map[string]store.Policy
@@ -67,7 +68,7 @@ func New(opts *Options) *Store {
 // built concurrently may refer to its entries.
 func (s *Store) reset() {
 	s.conns = map[string]*conn{}
-	s.ids = map[hierarchy.ID]*node{}
+	s.ids = new(idIndex)
 	s.reqs = map[hierarchy.ID]*reqRec{}
 	s.reqOrder = &reqIndex{}
 	s.policies = map[string]store.Policy{}

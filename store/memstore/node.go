@@ -62,8 +62,8 @@ type tagRec struct {
 
 // kids indexes a node's children by name and keeps a lazily sorted list of
 // them. Writers hold the store's write lock and only touch byName,
-// pending and stale; readers hold the read lock and mu while they bring
-// sorted up to date, merging pending in and dropping removed nodes.
+// pending, stale and rebuild; readers hold the read lock and mu while they
+// bring sorted up to date, merging pending in and dropping removed nodes.
 type kids struct {
 	byName map[string]*node
 
@@ -71,12 +71,24 @@ type kids struct {
 	sorted  []*node // by name; may hold removed nodes while stale > 0
 	pending []*node // added since sorted was built, unsorted
 	stale   int     // removed since sorted was built
+	// rebuild is set, and pending dropped, once more children were added
+	// since sorted was built than it holds (a new container, a first
+	// sync): sorting them all again from byName then costs about what
+	// merging pending in would, and pending need not be kept.
+	rebuild bool
 }
 
 func newKids(hint int) *kids { return &kids{byName: make(map[string]*node, hint)} }
 
 func (k *kids) add(n *node) {
 	k.byName[n.name] = n
+	if k.rebuild {
+		return
+	}
+	if len(k.pending) >= len(k.sorted) {
+		k.pending, k.rebuild = nil, true
+		return
+	}
 	k.pending = append(k.pending, n)
 }
 
@@ -94,6 +106,16 @@ func (k *kids) remove(n *node) {
 func (k *kids) ordered() []*node {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	byName := func(a, b *node) int { return strings.Compare(a.name, b.name) }
+	if k.rebuild {
+		out := make([]*node, 0, len(k.byName))
+		for _, n := range k.byName {
+			out = append(out, n)
+		}
+		slices.SortFunc(out, byName)
+		k.sorted, k.pending, k.stale, k.rebuild = out, nil, 0, false
+		return out
+	}
 	if len(k.pending) == 0 && k.stale == 0 {
 		return k.sorted
 	}
@@ -104,7 +126,7 @@ func (k *kids) ordered() []*node {
 		add = slices.DeleteFunc(add, func(n *node) bool { return n.gone })
 		old = filter(old, live)
 	}
-	slices.SortFunc(add, func(a, b *node) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(add, byName)
 	// A new slice: other readers may still be walking the old one.
 	out := make([]*node, 0, len(old)+len(add))
 	for _, n := range add {

@@ -18,7 +18,7 @@ func (s *Store) Object(ctx context.Context, id hierarchy.ID) (hierarchy.Object, 
 		return hierarchy.Object{}, err
 	}
 	s.mu.RLock()
-	n := s.ids[id]
+	n := s.ids.get(id)
 	if n == nil {
 		s.mu.RUnlock()
 		return hierarchy.Object{}, fail(op, id.String(), connections.ErrNotFound, "no object with ID %s", id)
@@ -79,7 +79,7 @@ func (s *Store) Children(ctx context.Context, parent hierarchy.ID, page store.Pa
 		return nil, "", err
 	}
 	s.mu.RLock()
-	p := s.ids[parent]
+	p := s.ids.get(parent)
 	if p == nil {
 		s.mu.RUnlock()
 		return nil, "", fail(op, parent.String(), connections.ErrNotFound, "no object with ID %s", parent)
@@ -115,6 +115,33 @@ func (s *Store) Children(ctx context.Context, parent hierarchy.ID, page store.Pa
 	return out, next, nil
 }
 
+// ChildSummaries returns every direct child of parent, active or deleted,
+// in brief, ordered by name.
+func (s *Store) ChildSummaries(ctx context.Context, parent hierarchy.ID) ([]store.ChildSummary, error) {
+	const op = "memstore.ChildSummaries"
+	if err := ctxErr(ctx, op); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := s.ids.get(parent)
+	if p == nil {
+		return nil, fail(op, parent.String(), connections.ErrNotFound, "no object with ID %s", parent)
+	}
+	if p.kids == nil {
+		return nil, nil
+	}
+	// The records cannot change while the lock is held: every index they
+	// hold is in strs.
+	strs := s.strs.strs()
+	list := p.kids.ordered()
+	out := make([]store.ChildSummary, len(list))
+	for i, n := range list {
+		out[i] = store.ChildSummary{ID: n.id, Name: n.name, Type: strs[n.typ], State: n.state, Fingerprint: n.fp}
+	}
+	return out, nil
+}
+
 // Snapshot returns every direct child of parent, active or deleted, with
 // columns and tags, ordered by name.
 func (s *Store) Snapshot(ctx context.Context, parent hierarchy.ID) ([]hierarchy.Object, error) {
@@ -123,7 +150,7 @@ func (s *Store) Snapshot(ctx context.Context, parent hierarchy.ID) ([]hierarchy.
 		return nil, err
 	}
 	s.mu.RLock()
-	p := s.ids[parent]
+	p := s.ids.get(parent)
 	if p == nil {
 		s.mu.RUnlock()
 		return nil, fail(op, parent.String(), connections.ErrNotFound, "no object with ID %s", parent)
@@ -176,7 +203,7 @@ func (s *Store) CountDescendants(ctx context.Context, id hierarchy.ID) (int64, e
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	n := s.ids[id]
+	n := s.ids.get(id)
 	if n == nil {
 		return 0, fail(op, id.String(), connections.ErrNotFound, "no object with ID %s", id)
 	}
@@ -184,7 +211,7 @@ func (s *Store) CountDescendants(ctx context.Context, id hierarchy.ID) (int64, e
 }
 
 // checkObjectFields checks the enumerated fields of an object.
-func checkObjectFields(o hierarchy.Object) error {
+func checkObjectFields(o *hierarchy.Object) error {
 	switch {
 	case !o.Enable.Valid():
 		return fmt.Errorf("enable setting %d is not inherit, enable or disable", o.Enable)

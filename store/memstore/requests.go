@@ -209,7 +209,7 @@ func (s *Store) Validate(ctx context.Context, v store.Validation) error {
 		return fail(op, r.r.Path.String(), connections.ErrConflict, "request %s is %s, not open", v.Request, r.r.State)
 	}
 	for _, t := range refs {
-		if n := s.ids[t.obj]; n != nil {
+		if n := s.ids.get(t.obj); n != nil {
 			s.removeTag(s.connOf(n), n, t.col, t.name, t.src)
 		}
 	}

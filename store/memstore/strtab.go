@@ -18,6 +18,10 @@ type strtab struct {
 	mu   sync.RWMutex
 	ids  map[string]uint32
 	list []string
+
+	// batches keeps batches for reuse, with their caches of recent hits,
+	// which stay true: entries never change.
+	batches sync.Pool
 }
 
 func newStrtab() *strtab {
@@ -49,6 +53,16 @@ func (t *strtab) lookup(s string) (uint32, bool) {
 type batch struct {
 	t    *strtab
 	miss []pending
+	// recent holds strings found in the table, each in the slot of a
+	// cheap hash of it: a change set repeats a few column names and types
+	// many times, and comparing a string with the one in its slot costs
+	// less than a map lookup. The strings are the table's own.
+	recent [256]recent
+}
+
+type recent struct {
+	s  string
+	id uint32
 }
 
 type pending struct {
@@ -56,10 +70,27 @@ type pending struct {
 	s   string
 }
 
-// begin starts a batch; the caller must call finish.
+// begin starts a batch; the caller must call finish, and not use the
+// batch after.
 func (t *strtab) begin() *batch {
+	b, _ := t.batches.Get().(*batch)
+	if b == nil {
+		b = &batch{t: t}
+	}
 	t.mu.RLock()
-	return &batch{t: t}
+	return b
+}
+
+// recentSlot returns the slot of non-empty s in batch.recent, from its
+// length and a few of its bytes: enough to tell apart names that differ
+// only in a digit or two.
+func recentSlot(s string) uint {
+	n := uint(len(s))
+	h := n*0x9e ^ uint(s[0])*0x1f ^ uint(s[n>>1])*0x3b ^ uint(s[(n*3)>>2])*0x65 ^ uint(s[n-1])*0x83
+	if n > 1 {
+		h ^= uint(s[n-2]) * 0x2d
+	}
+	return h & 0xff
 }
 
 // set stores the index of s in *dst, now or at finish.
@@ -68,8 +99,14 @@ func (b *batch) set(dst *uint32, s string) {
 		*dst = 0
 		return
 	}
+	r := &b.recent[recentSlot(s)]
+	if r.s == s {
+		*dst = r.id
+		return
+	}
 	if id, ok := b.t.ids[s]; ok {
 		*dst = id
+		*r = recent{b.t.list[id], id}
 		return
 	}
 	b.miss = append(b.miss, pending{dst, s})
@@ -80,6 +117,7 @@ func (b *batch) set(dst *uint32, s string) {
 func (b *batch) finish() bool {
 	t := b.t
 	t.mu.RUnlock()
+	defer b.release()
 	if len(b.miss) == 0 {
 		return true
 	}
@@ -99,4 +137,14 @@ func (b *batch) finish() bool {
 		*m.dst = id
 	}
 	return true
+}
+
+// release returns b to its table's pool, keeping nothing of its caller's.
+func (b *batch) release() {
+	if cap(b.miss) > 1024 {
+		b.miss = nil // a large first batch: do not keep its array
+	}
+	clear(b.miss)
+	b.miss = b.miss[:0]
+	b.t.batches.Put(b)
 }

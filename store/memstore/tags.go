@@ -24,30 +24,51 @@ type hitKey struct {
 }
 
 // posting indexes every tag of one name in one connection, so FindByTag
-// never scans objects. Like kids, it keeps a lazily sorted list (in path
-// order) that readers bring up to date under mu while holding the store's
-// read lock; writers touch only hits, pending and stale.
+// never scans objects. It lists the tags' keys and, like kids, keeps them
+// sorted lazily (in path order): readers bring sorted up to date under mu
+// while holding the store's read lock; writers touch only pending, n and
+// stale. Whether a listed key is still a tag, and its value, is read from
+// its node's tags, which are the truth: a key removed stays listed until
+// the list is next brought up to date, and a tag whose value changes
+// needs no change here. So a tag costs the index a key, not a map entry
+// (a million tables each carry the connection tag).
 type posting struct {
-	hits map[hitKey]uint32 // tag value
+	name uint32 // the tag name
+	n    int    // tags of this name
 
 	mu      sync.Mutex
 	sorted  []hitKey // path order; may hold removed keys while stale > 0
-	pending []hitKey // added since sorted was built
-	stale   int
+	pending []hitKey // added since sorted was built; may hold removed keys
+	stale   int      // removed since sorted was built
 }
 
-func (p *posting) add(k hitKey, value uint32) {
-	if _, ok := p.hits[k]; !ok {
-		p.pending = append(p.pending, k)
+// get returns the value of the tag k, and whether it is there.
+func (p *posting) get(k hitKey) (uint32, bool) {
+	if k.n.gone {
+		return 0, false
 	}
-	p.hits[k] = value
+	for _, t := range k.n.tags {
+		if t.col == k.col && t.name == p.name && t.src == k.src {
+			return t.value, true
+		}
+	}
+	return 0, false
 }
 
-func (p *posting) remove(k hitKey) {
-	if _, ok := p.hits[k]; ok {
-		delete(p.hits, k)
-		p.stale++
+// add lists the tag k, just put on its node.
+func (p *posting) add(k hitKey) {
+	p.n++
+	if len(p.pending) >= 2*p.n+1024 {
+		// Mostly keys of tags removed since, with no read to drop them.
+		p.pending = slices.DeleteFunc(p.pending, func(k hitKey) bool { _, ok := p.get(k); return !ok })
 	}
+	p.pending = append(p.pending, k)
+}
+
+// remove counts the tag k out, just removed from its node.
+func (p *posting) remove(hitKey) {
+	p.n--
+	p.stale++
 }
 
 func cmpHits(a, b hitKey, strs []string) int {
@@ -64,21 +85,21 @@ func cmpHits(a, b hitKey, strs []string) int {
 // columns', columns by name, then by source. The caller holds the store
 // lock and must not use the result after releasing it. Like
 // kids.ordered, it sorts only what was added since the last call and
-// merges it in by binary search.
+// merges it in by binary search, dropping keys no longer tags.
 func (p *posting) ordered(strs []string) []hitKey {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.pending) == 0 && p.stale == 0 {
 		return p.sorted
 	}
-	present := func(k hitKey) bool { _, ok := p.hits[k]; return ok }
+	present := func(k hitKey) bool { _, ok := p.get(k); return ok }
 	add := slices.DeleteFunc(p.pending, func(k hitKey) bool { return !present(k) })
 	old := p.sorted
 	if p.stale > 0 {
 		old = filter(old, present)
 	}
 	slices.SortFunc(add, func(a, b hitKey) int { return cmpHits(a, b, strs) })
-	out := make([]hitKey, 0, len(p.hits))
+	out := make([]hitKey, 0, len(old)+len(add))
 	for _, k := range add {
 		i, found := slices.BinarySearchFunc(old, k, func(a, b hitKey) int { return cmpHits(a, b, strs) })
 		out = append(out, old[:i]...)
@@ -96,8 +117,9 @@ func (p *posting) ordered(strs []string) []hitKey {
 }
 
 // putTag puts a tag on n (col 0) or its column. If the tag is there, it
-// reports true, and with upsert replaces its value. The caller holds mu.
-func (s *Store) putTag(cn *conn, n *node, col, name, value uint32, src hierarchy.TagSource, upsert bool) (existed bool) {
+// reports true, and with upsert replaces its value. A new list of n's tags
+// comes from arena when it is not nil. The caller holds mu.
+func (s *Store) putTag(cn *conn, n *node, col, name, value uint32, src hierarchy.TagSource, upsert bool, arena *tagArena) (existed bool) {
 	p := cn.tags[name]
 	for i, t := range n.tags {
 		if t.col == col && t.name == name && t.src == src {
@@ -105,21 +127,43 @@ func (s *Store) putTag(cn *conn, n *node, col, name, value uint32, src hierarchy
 				nt := slices.Clone(n.tags)
 				nt[i].value = value
 				n.tags = nt
-				p.add(hitKey{n, col, src}, value)
 			}
 			return true
 		}
 	}
-	nt := make([]tagRec, len(n.tags)+1)
+	nt := arena.alloc(len(n.tags) + 1)
 	copy(nt, n.tags)
 	nt[len(n.tags)] = tagRec{col: col, name: name, value: value, src: src}
 	n.tags = nt
 	if p == nil {
-		p = &posting{hits: map[hitKey]uint32{}}
+		p = &posting{name: name}
 		cn.tags[name] = p
 	}
-	p.add(hitKey{n, col, src}, value)
+	p.add(hitKey{n, col, src})
 	return false
+}
+
+// tagArena hands out the tag lists of many objects from a few shared
+// arrays, for a change set that tags many objects (a first sync puts the
+// connection tag on every table). A list never grows in place: tags are
+// copy-on-write, and each list is capped.
+type tagArena struct {
+	free []tagRec
+	want int // records still expected, to size the next array
+}
+
+// alloc returns a zeroed list of n records; a nil arena allocates it alone.
+func (a *tagArena) alloc(n int) []tagRec {
+	if a == nil || n > 8 {
+		return make([]tagRec, n)
+	}
+	if len(a.free) < n {
+		a.free = make([]tagRec, max(n, min(a.want, 1024)))
+	}
+	l := a.free[:n:n]
+	a.free = a.free[n:]
+	a.want = max(a.want-n, 0)
+	return l
 }
 
 // removeTag removes a tag from n or its column and reports whether it was
@@ -137,7 +181,7 @@ func (s *Store) removeTag(cn *conn, n *node, col, name uint32, src hierarchy.Tag
 	}
 	if p := cn.tags[name]; p != nil {
 		p.remove(hitKey{n, col, src})
-		if len(p.hits) == 0 {
+		if p.n == 0 {
 			delete(cn.tags, name)
 		}
 	}
@@ -179,14 +223,14 @@ func (s *Store) AddTag(ctx context.Context, ref store.TagRef) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.ids[ref.Object]
+	n := s.ids.get(ref.Object)
 	if n == nil {
 		return fail(op, ref.Object.String(), connections.ErrNotFound, "no object with ID %s", ref.Object)
 	}
 	if col != 0 && !hasColumn(n.cols, col) {
 		return fail(op, n.path().Child(ref.Column).String(), connections.ErrNotFound, "no column %q", ref.Column)
 	}
-	if s.putTag(s.connOf(n), n, col, name, value, ref.Tag.Source, false) {
+	if s.putTag(s.connOf(n), n, col, name, value, ref.Tag.Source, false, nil) {
 		return fail(op, tagPath(n, ref.Column), connections.ErrAlreadyExists, "%s tag %q is there", ref.Tag.Source, ref.Tag.Name)
 	}
 	return nil
@@ -203,7 +247,7 @@ func (s *Store) RemoveTag(ctx context.Context, ref store.TagRef) error {
 	col, ok2 := s.strs.lookup(ref.Column)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.ids[ref.Object]
+	n := s.ids.get(ref.Object)
 	if n == nil {
 		return fail(op, ref.Object.String(), connections.ErrNotFound, "no object with ID %s", ref.Object)
 	}
@@ -304,7 +348,7 @@ func (s *Store) FindByTag(ctx context.Context, q store.TagQuery, page store.Page
 			list = list[sort.Search(len(list), func(i int) bool { return cmpCursor(list[i], cur, strs) > 0 }):]
 		}
 		for _, k := range list {
-			v, ok := p.hits[k]
+			v, ok := p.get(k)
 			if !ok || (q.Value != "" && v != value) || (q.Source != nil && k.src != *q.Source) {
 				continue
 			}

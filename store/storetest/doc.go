@@ -16,8 +16,8 @@
 // the store is otherwise empty.
 //
 // Each subtest checks one rule of the contract written in package store;
-// its name and failure messages say which. Subtests of [store.Locker] run
-// only if the store implements it.
+// its name and failure messages say which. Subtests of [store.Locker] and
+// [store.ChildLister] run only if the store implements them.
 //
 // # For implementers
 //

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		requestCases(),
 		generalCases(),
 		lockerCases(),
+		childListerCases(),
 	}
 	for _, g := range groups {
 		for _, c := range g {

@@ -22,6 +22,12 @@
 //     after the no-op sync, with the store's objects resident in the same
 //     heap (as noop_s and churn_s run), which changes what garbage
 //     collection costs; the ratios use floor_s.
+//   - store_floor_s, for stores that define one (see storeFloor in
+//     stores.go): the rows the initial sync writes, written by a plain
+//     batched insert (or COPY) into tables of the same columns with no
+//     keys or indexes, in the same round; initial_store_x is initial_s
+//     over it. store_floor_extra_s holds a store's informational variants
+//     (such as "same_schema": the rows into the store's own tables).
 //   - cpu_s: the CPU time (user and system) of each phase, less sensitive
 //     than wall time to other load on the machine.
 //   - peak_rss_mb: the process's peak resident set (VmHWM).
@@ -120,6 +126,13 @@ type result struct {
 	PeakRSSMB      float64            `json:"peak_rss_mb"`
 	GoVersion      string             `json:"go_version"`
 	GOMAXPROCS     int                `json:"gomaxprocs"`
+
+	// The store floor, for stores that define one.
+	StoreFloorS      float64            `json:"store_floor_s,omitempty"`
+	StoreFloorRunsS  []float64          `json:"store_floor_runs_s,omitempty"`
+	InitialStoreX    float64            `json:"initial_store_x,omitempty"`
+	StoreFloorExtraS map[string]float64 `json:"store_floor_extra_s,omitempty"`
+	StoreFloorExtraX map[string]float64 `json:"initial_store_extra_x,omitempty"`
 }
 
 func main() {
@@ -212,6 +225,26 @@ func run(ctx context.Context, c config, w io.Writer) (*result, error) {
 		*ph.runs, *ph.med, res.CPUS[ph.name] = wall, median(wall), median(cpu)
 	}
 	res.InitialX, res.NoopX, res.ChurnX = res.InitialS/res.FloorS, res.NoopS/res.FloorS, res.ChurnS/res.FloorS
+	if _, ok := storeFloors[c.storeName]; ok {
+		for _, r := range rounds {
+			res.StoreFloorRunsS = append(res.StoreFloorRunsS, r.storeFloor)
+		}
+		res.StoreFloorS = median(res.StoreFloorRunsS)
+		res.InitialStoreX = res.InitialS / res.StoreFloorS
+		fmt.Fprintf(w, "median store floor %.3fs: initial x%.2f of it\n", res.StoreFloorS, res.InitialStoreX)
+		for name := range rounds[0].storeExtra {
+			var runs []float64
+			for _, r := range rounds {
+				runs = append(runs, r.storeExtra[name])
+			}
+			if res.StoreFloorExtraS == nil {
+				res.StoreFloorExtraS, res.StoreFloorExtraX = map[string]float64{}, map[string]float64{}
+			}
+			res.StoreFloorExtraS[name] = median(runs)
+			res.StoreFloorExtraX[name] = res.InitialS / median(runs)
+			fmt.Fprintf(w, "median store floor (%s) %.3fs: initial x%.2f of it\n", name, median(runs), res.InitialS/median(runs))
+		}
+	}
 	fmt.Fprintf(w, "median of %d rounds: floor %.3fs, initial %.3fs (x%.2f), noop %.3fs (x%.2f), churn %.3fs (x%.2f)\n",
 		c.rounds, res.FloorS, res.InitialS, res.InitialX, res.NoopS, res.NoopX, res.ChurnS, res.ChurnX)
 
@@ -312,6 +345,8 @@ func (c config) best(phase string, f func(try int) error) (timing, error) {
 // no change, and after churn.
 type roundResult struct {
 	floor, resident, initial, noop, churn timing
+	storeFloor                            float64            // seconds; 0 without one
+	storeExtra                            map[string]float64 // seconds
 }
 
 // round measures the floor (best of two), an initial sync, a no-op sync
@@ -334,6 +369,25 @@ func (c config) round(ctx context.Context, p *memory.Platform, syn *memory.Synth
 		return r, fmt.Errorf("floor: %w", err)
 	}
 	fmt.Fprintf(w, "floor:   %8.3fs         cpu=%.2fs\n", r.floor.wall, r.floor.cpu)
+	if f := storeFloors[c.storeName]; f != nil {
+		runtime.GC()
+		d, err := f(ctx, c.dsn, p)
+		if err != nil {
+			return r, fmt.Errorf("store floor: %w", err)
+		}
+		r.storeFloor = d.Seconds()
+		fmt.Fprintf(w, "store floor: %.3fs (the same rows, plain batched insert)\n", r.storeFloor)
+		r.storeExtra = map[string]float64{}
+		for name, f := range storeFloorExtras[c.storeName] {
+			runtime.GC()
+			d, err := f(ctx, c.dsn, p)
+			if err != nil {
+				return r, fmt.Errorf("store floor (%s): %w", name, err)
+			}
+			r.storeExtra[name] = d.Seconds()
+			fmt.Fprintf(w, "store floor (%s): %.3fs\n", name, d.Seconds())
+		}
+	}
 	st, closeStore, err := openStore(ctx, c.storeName, c.dsn)
 	if err != nil {
 		return r, err
