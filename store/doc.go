@@ -20,4 +20,21 @@
 //
 // Secrets never reach a store: a [Connection] holds configuration, never
 // credentials.
+//
+// # Implementing a store
+//
+// What the contract asks of a method's input does not depend on the
+// backend, and is checked in one place: an implementation calls
+// [ValidateConnection], [ValidateChangeSet], [ValidateSettingsUpdate],
+// [ValidateObjectPath], [ValidateTagRef], [ValidateTagQuery],
+// [ValidateGrant] or [ValidateValidation] first, before it reads or writes
+// anything, so that every store rejects malformed input with the same
+// error. Each takes op, the name of the caller's operation (such as
+// "mystore.Apply"), and returns nil or a *connections.Error with that Op
+// and, as Path, the path, key or ID concerned, which matches
+// ErrInvalidInput (or, for a name a change set adds twice,
+// ErrAlreadyExists). The implementation then checks what depends on what it
+// holds (a container that no longer exists, a taken name) and what its
+// backend cannot store, maps its driver's errors to the sentinels, and
+// orders grants with [CompareGrants].
 package store

@@ -5,14 +5,14 @@ import (
 	"encoding/binary"
 	"slices"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/govkit/connections/connectors"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/internal/fingerprint"
 )
 
-// fingerprintVersion changes whenever the encoding below does, so that
-// fingerprints recorded by an older version never match.
+// fingerprintVersion changes whenever the encoding below, or the one of
+// package internal/fingerprint, does, so that fingerprints recorded by an
+// older version never match.
 const fingerprintVersion = 1
 
 // dirtyFingerprint is recorded on a container whose stored children were
@@ -22,51 +22,12 @@ const fingerprintVersion = 1
 // listings are always odd, so they never equal it.
 const dirtyFingerprint hierarchy.Fingerprint = 2
 
-// hasher computes fingerprints of listings: xxhash over a canonical,
-// length-prefixed encoding of each child, summed so that the order of the
-// listing does not matter. A hasher reuses its buffer and is not safe for
-// concurrent use.
+// hasher computes fingerprints of listings: the hashes of the canonical
+// encoding of each child and tag (package internal/fingerprint), summed so
+// that the order of the listing does not matter. A hasher reuses its
+// buffer and is not safe for concurrent use.
 type hasher struct {
-	buf []byte
-}
-
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-// child hashes one listed child with its columns.
-func (h *hasher) child(t *connectors.Table) uint64 {
-	b := h.buf[:0]
-	b = appendString(b, t.Name)
-	b = appendString(b, t.Type)
-	b = appendString(b, t.Comment)
-	b = binary.AppendUvarint(b, uint64(len(t.Columns)))
-	for i := range t.Columns {
-		c := &t.Columns[i]
-		b = appendString(b, c.Name)
-		b = appendString(b, c.Type)
-		b = binary.AppendUvarint(b, uint64(c.Position))
-		if c.Nullable {
-			b = append(b, 1)
-		} else {
-			b = append(b, 0)
-		}
-		b = appendString(b, c.Comment)
-	}
-	h.buf = b
-	return xxhash.Sum64(b)
-}
-
-// tag hashes one platform tag assignment.
-func (h *hasher) tag(a *connectors.TagAssignment) uint64 {
-	b := h.buf[:0]
-	b = appendString(b, a.Table)
-	b = appendString(b, a.Column)
-	b = appendString(b, a.Name)
-	b = appendString(b, a.Value)
-	h.buf = b
-	return xxhash.Sum64(b)
+	fingerprint.Hasher
 }
 
 // listing returns the fingerprint of a container's listing: its children,
@@ -80,7 +41,7 @@ func (h *hasher) listing(kind hierarchy.Kind, children []connectors.Table, tags 
 	var byTable map[string]uint64
 	if withTags {
 		for i := range tags {
-			th := h.tag(&tags[i])
+			th := h.Tag(&tags[i])
 			tagSum += th
 			if per != nil {
 				if byTable == nil {
@@ -91,7 +52,7 @@ func (h *hasher) listing(kind hierarchy.Kind, children []connectors.Table, tags 
 		}
 	}
 	for i := range children {
-		ch := h.child(&children[i])
+		ch := h.Table(&children[i])
 		sum += ch
 		if per != nil {
 			own := ch + byTable[children[i].Name]*0x9e3779b97f4a7c15
@@ -101,7 +62,7 @@ func (h *hasher) listing(kind hierarchy.Kind, children []connectors.Table, tags 
 			per[i] = hierarchy.Fingerprint(own | 1)
 		}
 	}
-	b := h.buf[:0]
+	b := h.Scratch()
 	b = append(b, fingerprintVersion, byte(kind))
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(children)))
 	b = binary.LittleEndian.AppendUint64(b, sum)
@@ -112,9 +73,8 @@ func (h *hasher) listing(kind hierarchy.Kind, children []connectors.Table, tags 
 	} else {
 		b = append(b, 0)
 	}
-	b = appendString(b, extra)
-	h.buf = b
-	return hierarchy.Fingerprint(xxhash.Sum64(b) | 1)
+	b = fingerprint.AppendString(b, extra)
+	return hierarchy.Fingerprint(h.Sum(b) | 1)
 }
 
 // normalize fills what connectors may leave out: an empty Type becomes

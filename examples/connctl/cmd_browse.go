@@ -22,17 +22,23 @@ type treeNode struct {
 	last            []bool // for each level, whether the object is its parent's last child
 }
 
-// origins computes where the effective settings of the object at path
-// come from, by reading its ancestors (at most three).
-func (inv *invocation) origins(ctx context.Context, path hierarchy.Path) (enableFrom, newChildrenFrom string, err error) {
+// object reads the object at path and computes where its effective
+// settings come from (see inherit), by reading its ancestors (at most
+// three).
+func (inv *invocation) object(ctx context.Context, path hierarchy.Path) (obj connection.Object, enableFrom, newChildrenFrom string, err error) {
+	obj, err = inv.svc.Object(ctx, inv.actor, path)
+	if err != nil {
+		return obj, "", "", err
+	}
 	for i := 1; i < len(path); i++ {
 		a, err := inv.svc.Object(ctx, inv.actor, path[:i])
 		if err != nil {
-			return "", "", err
+			return obj, "", "", err
 		}
 		enableFrom, newChildrenFrom = inherit(a.Object, enableFrom, newChildrenFrom)
 	}
-	return enableFrom, newChildrenFrom, nil
+	enableFrom, newChildrenFrom = inherit(obj.Object, enableFrom, newChildrenFrom)
+	return obj, enableFrom, newChildrenFrom, nil
 }
 
 // inherit returns where the settings of o come from, given where its
@@ -81,15 +87,10 @@ func treeCmd() *command {
 				}
 				var nodes []treeNode
 				for _, p := range roots {
-					obj, err := inv.svc.Object(ctx, inv.actor, p)
+					obj, ef, nf, err := inv.object(ctx, p)
 					if err != nil {
 						return err
 					}
-					ef, nf, err := inv.origins(ctx, p)
-					if err != nil {
-						return err
-					}
-					ef, nf = inherit(obj.Object, ef, nf)
 					obj.Owners = nil
 					if !columns {
 						obj.Columns = nil
@@ -244,15 +245,10 @@ func showCmd() *command {
 				if err != nil {
 					return err
 				}
-				obj, err := inv.svc.Object(ctx, inv.actor, p)
+				obj, ef, nf, err := inv.object(ctx, p)
 				if err != nil {
 					return err
 				}
-				ef, nf, err := inv.origins(ctx, p)
-				if err != nil {
-					return err
-				}
-				ef, nf = inherit(obj.Object, ef, nf)
 				return inv.emit(newObjectView(obj, ef, nf), func(w io.Writer) {
 					printObject(w, obj, ef, nf)
 				})

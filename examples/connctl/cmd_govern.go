@@ -44,15 +44,10 @@ func enableCmd(name string) *command {
 				if err != nil {
 					return err
 				}
-				obj, err := inv.svc.Object(ctx, inv.actor, p)
+				obj, ef, nf, err := inv.object(ctx, p)
 				if err != nil {
 					return err
 				}
-				ef, nf, err := inv.origins(ctx, p)
-				if err != nil {
-					return err
-				}
-				ef, nf = inherit(obj.Object, ef, nf)
 				return inv.emit(newObjectView(obj, ef, nf), func(w io.Writer) {
 					if newChildren {
 						fmt.Fprintf(w, "%s: new children %s (effective: %s).\n", p, obj.NewChildren, obj.NewChildrenEffective)

@@ -11,10 +11,12 @@ import (
 )
 
 // The JSON documents connctl prints. Field names are snake_case and stable:
-// these types are connctl's contract with scripts, independent of how the
-// library's own types marshal. Lists are always present (possibly empty);
-// times are RFC 3339 in UTC, absent when unset; durations are
-// milliseconds or seconds as the field name says.
+// these types are connctl's contract with scripts. Lists are always present
+// (possibly empty); times are RFC 3339 in UTC, absent when unset; durations
+// are milliseconds or seconds as the field name says. Where a library type
+// already marshals to exactly the documented shape (a sync report's
+// counts, conflicts and request references), a view holds it as it is;
+// the types below exist where connctl adds, renames or formats fields.
 
 // errorView is printed on stdout, with --json, when a command fails
 // without a result.
@@ -142,63 +144,32 @@ type columnChangeView struct {
 	New     *columnShapeView `json:"new"`
 }
 
-type conflictView struct {
-	Container string `json:"container"`
-	Kind      string `json:"kind"`
-	Name      string `json:"name"`
-	Count     int    `json:"count"`
-}
-
+// failureView is a failed subtree as printed: the JSON of objsync.Failure,
+// with the path held as the text scripts (and connctl's tests) read back.
 type failureView struct {
 	Path  string `json:"path"`
 	Op    string `json:"op"`
 	Error string `json:"error"`
 }
 
-type requestRefView struct {
-	ID     string `json:"id"`
-	Kind   string `json:"kind"`
-	Table  string `json:"table"`
-	Column string `json:"column"`
-}
-
-type countsView struct {
-	Databases      int64 `json:"databases"`
-	Schemas        int64 `json:"schemas"`
-	Tables         int64 `json:"tables"`
-	Columns        int64 `json:"columns"`
-	Unchanged      int64 `json:"unchanged"`
-	Applied        int64 `json:"applied"`
-	Added          int64 `json:"added"`
-	Deleted        int64 `json:"deleted"`
-	Reactivated    int64 `json:"reactivated"`
-	Updated        int64 `json:"updated"`
-	ColumnsAdded   int64 `json:"columns_added"`
-	ColumnsDeleted int64 `json:"columns_deleted"`
-	ColumnsChanged int64 `json:"columns_changed"`
-	Conflicts      int64 `json:"conflicts"`
-	Failed         int64 `json:"failed"`
-	Requests       int64 `json:"requests"`
-}
-
 type reportView struct {
-	Connection     string             `json:"connection"`
-	Root           string             `json:"root"`
-	DryRun         bool               `json:"dry_run"`
-	Started        *time.Time         `json:"started,omitempty"`
-	Finished       *time.Time         `json:"finished,omitempty"`
-	DurationMS     int64              `json:"duration_ms"`
-	Counts         countsView         `json:"counts"`
-	Added          []objectChangeView `json:"added"`
-	Deleted        []objectChangeView `json:"deleted"`
-	Reactivated    []objectChangeView `json:"reactivated"`
-	ColumnsAdded   []columnChangeView `json:"columns_added"`
-	ColumnsDeleted []columnChangeView `json:"columns_deleted"`
-	ColumnsChanged []columnChangeView `json:"columns_changed"`
-	Conflicts      []conflictView     `json:"conflicts"`
-	Failed         []failureView      `json:"failed"`
-	Requests       []requestRefView   `json:"requests"`
-	Truncated      bool               `json:"truncated"`
+	Connection     string               `json:"connection"`
+	Root           string               `json:"root"`
+	DryRun         bool                 `json:"dry_run"`
+	Started        *time.Time           `json:"started,omitempty"`
+	Finished       *time.Time           `json:"finished,omitempty"`
+	DurationMS     int64                `json:"duration_ms"`
+	Counts         objsync.Counts       `json:"counts"`
+	Added          []objectChangeView   `json:"added"`
+	Deleted        []objectChangeView   `json:"deleted"`
+	Reactivated    []objectChangeView   `json:"reactivated"`
+	ColumnsAdded   []columnChangeView   `json:"columns_added"`
+	ColumnsDeleted []columnChangeView   `json:"columns_deleted"`
+	ColumnsChanged []columnChangeView   `json:"columns_changed"`
+	Conflicts      []objsync.Conflict   `json:"conflicts"`
+	Failed         []failureView        `json:"failed"`
+	Requests       []objsync.RequestRef `json:"requests"`
+	Truncated      bool                 `json:"truncated"`
 }
 
 type grantView struct {
@@ -391,38 +362,26 @@ func newColumnChangeViews(cs []objsync.ColumnChange) []columnChangeView {
 
 func newReportView(r *objsync.Report) reportView {
 	v := reportView{
-		Connection: r.Connection,
-		Root:       r.Root.String(),
-		DryRun:     r.DryRun,
-		Started:    timePtr(r.Started),
-		Finished:   timePtr(r.Finished),
-		DurationMS: r.Duration.Milliseconds(),
-		Counts: countsView{
-			Databases: r.Counts.Databases, Schemas: r.Counts.Schemas, Tables: r.Counts.Tables, Columns: r.Counts.Columns,
-			Unchanged: r.Counts.Unchanged, Applied: r.Counts.Applied,
-			Added: r.Counts.Added, Deleted: r.Counts.Deleted, Reactivated: r.Counts.Reactivated, Updated: r.Counts.Updated,
-			ColumnsAdded: r.Counts.ColumnsAdded, ColumnsDeleted: r.Counts.ColumnsDeleted, ColumnsChanged: r.Counts.ColumnsChanged,
-			Conflicts: r.Counts.Conflicts, Failed: r.Counts.Failed, Requests: r.Counts.Requests,
-		},
+		Connection:     r.Connection,
+		Root:           r.Root.String(),
+		DryRun:         r.DryRun,
+		Started:        timePtr(r.Started),
+		Finished:       timePtr(r.Finished),
+		DurationMS:     r.Duration.Milliseconds(),
+		Counts:         r.Counts,
 		Added:          newObjectChangeViews(r.Added),
 		Deleted:        newObjectChangeViews(r.Deleted),
 		Reactivated:    newObjectChangeViews(r.Reactivated),
 		ColumnsAdded:   newColumnChangeViews(r.ColumnsAdded),
 		ColumnsDeleted: newColumnChangeViews(r.ColumnsDeleted),
 		ColumnsChanged: newColumnChangeViews(r.ColumnsChanged),
-		Conflicts:      []conflictView{},
+		Conflicts:      append([]objsync.Conflict{}, r.Conflicts...),
 		Failed:         []failureView{},
-		Requests:       []requestRefView{},
+		Requests:       append([]objsync.RequestRef{}, r.Requests...),
 		Truncated:      r.Truncated,
-	}
-	for _, c := range r.Conflicts {
-		v.Conflicts = append(v.Conflicts, conflictView{Container: c.Container.String(), Kind: c.Kind.String(), Name: c.Name, Count: c.Count})
 	}
 	for _, f := range r.Failed {
 		v.Failed = append(v.Failed, failureView{Path: f.Path.String(), Op: f.Op, Error: f.Error})
-	}
-	for _, q := range r.Requests {
-		v.Requests = append(v.Requests, requestRefView{ID: idString(q.ID), Kind: q.Kind, Table: q.Table.String(), Column: q.Column})
 	}
 	return v
 }

@@ -2,8 +2,6 @@ package memstore
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"slices"
 
 	connections "github.com/govkit/connections"
@@ -58,8 +56,8 @@ func (s *Store) Apply(ctx context.Context, cs *store.ChangeSet) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	if cs == nil {
-		return fail(op, "", connections.ErrInvalidInput, "nil change set")
+	if err := store.ValidateChangeSet(op, cs); err != nil {
+		return err
 	}
 	p, err := s.prepare(cs)
 	if err != nil {
@@ -80,83 +78,17 @@ func (s *Store) Apply(ctx context.Context, cs *store.ChangeSet) error {
 	return nil
 }
 
+// prepare builds the records of a change set ValidateChangeSet passed.
 func (s *Store) prepare(cs *store.ChangeSet) (*plan, error) {
 	const op = "memstore.Apply"
 	p := &plan{cs: cs, at: toNanos(s.stamp(cs.At))}
 	where := cs.Connection
-	if cs.Connection == "" {
-		return nil, fail(op, "", connections.ErrInvalidInput, "empty connection key")
-	}
-	if cs.Container.IsZero() {
-		return nil, fail(op, where, connections.ErrInvalidInput, "zero container ID")
-	}
-
-	// Check shapes before building anything. Adds sorted by name (as sync
-	// makes them) cannot add a name twice, and need no set of names.
 	ncols := 0
-	var names map[string]struct{}
-	if !sortedByName(cs.Add) {
-		names = make(map[string]struct{}, len(cs.Add))
-	}
-	ids := newIDSet(len(cs.Add) + len(cs.Update))
-	defer ids.release()
 	for i := range cs.Add {
-		o := &cs.Add[i]
-		if err := checkAdd(o); err != nil {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "add %d: %v", i, err)
-		}
-		if ids.add(o.ID) {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "add %d: ID %s given twice", i, o.ID)
-		}
-		if names != nil {
-			if _, dup := names[o.Name()]; dup {
-				return nil, fail(op, o.Path.String(), connections.ErrAlreadyExists, "add %d: name %q is added twice", i, o.Name())
-			}
-			names[o.Name()] = struct{}{}
-		}
-		ncols += len(o.Columns)
+		ncols += len(cs.Add[i].Columns)
 	}
 	for i := range cs.Update {
-		o := &cs.Update[i]
-		if o.ID.IsZero() {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: zero ID", i)
-		}
-		if ids.add(o.ID) {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: ID %s is added or updated twice", i, o.ID)
-		}
-		if o.State > hierarchy.DeletedRemotely {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: state %d is not active or deleted_remotely", i, o.State)
-		}
-		if err := checkColumns(o.Columns); err != nil {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: %v", i, err)
-		}
-		ncols += len(o.Columns)
-	}
-	for i, id := range cs.MarkDeleted {
-		if id.IsZero() {
-			return nil, fail(op, where, connections.ErrInvalidInput, "mark-deleted %d: zero ID", i)
-		}
-		if ids.has(id) {
-			return nil, fail(op, where, connections.ErrInvalidInput, "mark-deleted %d: ID %s is also added or updated", i, id)
-		}
-	}
-	for _, refs := range [][]store.TagRef{cs.AddTags, cs.RemoveTags} {
-		for i, r := range refs {
-			if err := checkTagRef(r); err != nil {
-				return nil, fail(op, where, connections.ErrInvalidInput, "tag %d: %v", i, err)
-			}
-		}
-	}
-	reqIDs := make(map[hierarchy.ID]struct{}, len(cs.Requests))
-	for i := range cs.Requests {
-		r := &cs.Requests[i]
-		if err := checkRequest(r, cs.Connection); err != nil {
-			return nil, fail(op, where, connections.ErrInvalidInput, "request %d: %v", i, err)
-		}
-		if _, dup := reqIDs[r.ID]; dup {
-			return nil, fail(op, where, connections.ErrInvalidInput, "request %d: ID %s given twice", i, r.ID)
-		}
-		reqIDs[r.ID] = struct{}{}
+		ncols += len(cs.Update[i].Columns)
 	}
 
 	// Build the records, interning their strings in one batch.
@@ -266,91 +198,6 @@ func fillColumns(b *batch, cols []hierarchy.Column, slab []colRec) ([]colRec, []
 		}
 	}
 	return out, slab[len(cols):]
-}
-
-func checkAdd(o *hierarchy.Object) error {
-	if o.ID.IsZero() {
-		return fmt.Errorf("zero ID")
-	}
-	if err := o.Path.Validate(); err != nil {
-		return err
-	}
-	if d := len(o.Path); d < 2 || d > hierarchy.MaxDepth {
-		return fmt.Errorf("path %q has %d segments; a child is a database, schema or table (2 to %d)", o.Path.String(), d, hierarchy.MaxDepth)
-	}
-	if err := checkObjectFields(o); err != nil {
-		return err
-	}
-	if len(o.Columns) > 0 && len(o.Path) != hierarchy.MaxDepth {
-		return fmt.Errorf("%s %q has columns; only tables do", o.Kind(), o.Path.String())
-	}
-	return checkColumns(o.Columns)
-}
-
-func checkColumns(cols []hierarchy.Column) error {
-	// Up to 64 columns, a bit per cheap bucket of the name says which
-	// earlier names may be equal; only those are compared.
-	var seen map[string]struct{}
-	if len(cols) > 64 {
-		seen = make(map[string]struct{}, len(cols))
-	}
-	var buckets uint64
-	for i := range cols {
-		c := &cols[i]
-		if c.Name == "" {
-			return fmt.Errorf("column %d has an empty name", i)
-		}
-		if c.Position < 0 || c.Position > math.MaxInt32 {
-			return fmt.Errorf("column %q has position %d out of range", c.Name, c.Position)
-		}
-		dup := false
-		if seen != nil {
-			_, dup = seen[c.Name]
-			seen[c.Name] = struct{}{}
-		} else if b := uint64(1) << nameBucket(c.Name); buckets&b == 0 {
-			buckets |= b
-		} else {
-			dup = slices.ContainsFunc(cols[:i], func(d hierarchy.Column) bool { return d.Name == c.Name })
-		}
-		if dup {
-			return fmt.Errorf("column name %q appears twice", c.Name)
-		}
-	}
-	return nil
-}
-
-// nameBucket returns 0..63 from a non-empty name's length and last two
-// bytes.
-func nameBucket(s string) uint {
-	n := uint(len(s))
-	h := n*31 + uint(s[n-1])*7
-	if n > 1 {
-		h += uint(s[n-2]) * 13
-	}
-	return h & 63
-}
-
-// sortedByName reports whether adds are in strictly increasing name
-// order, which rules out a name added twice.
-func sortedByName(adds []hierarchy.Object) bool {
-	for i := 1; i < len(adds); i++ {
-		if adds[i-1].Name() >= adds[i].Name() {
-			return false
-		}
-	}
-	return true
-}
-
-func checkTagRef(r store.TagRef) error {
-	switch {
-	case r.Object.IsZero():
-		return fmt.Errorf("zero object ID")
-	case r.Tag.Name == "":
-		return fmt.Errorf("empty tag name")
-	case r.Tag.Source > hierarchy.TagPlatform:
-		return fmt.Errorf("unknown tag source %d", r.Tag.Source)
-	}
-	return nil
 }
 
 // checked is what check found, for commit.
@@ -595,11 +442,8 @@ func (s *Store) UpdateSettings(ctx context.Context, id hierarchy.ID, u store.Set
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	if u.Enable != nil && !u.Enable.Valid() {
-		return fail(op, id.String(), connections.ErrInvalidInput, "enable setting %d is not inherit, enable or disable", *u.Enable)
-	}
-	if u.NewChildren != nil && !u.NewChildren.Valid() {
-		return fail(op, id.String(), connections.ErrInvalidInput, "new-children setting %d is not inherit, enable or disable", *u.NewChildren)
+	if err := store.ValidateSettingsUpdate(op, id, u); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

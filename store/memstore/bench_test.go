@@ -16,57 +16,8 @@ import (
 	"github.com/govkit/connections/store/storetest"
 )
 
-var colTypes = []string{"NUMBER(38,0)", "VARCHAR(16777216)", "TIMESTAMP_NTZ(9)", "BOOLEAN", "FLOAT", "DATE"}
-
-// tables returns n new tables under schema, each with cols columns named
-// and typed as a generated platform would.
-func tables(schema hierarchy.Object, n, cols int) []hierarchy.Object {
-	out := make([]hierarchy.Object, n)
-	for i := range out {
-		t := storetest.Child(schema, fmt.Sprintf("TABLE_%07d", i))
-		t.Columns = make([]hierarchy.Column, cols)
-		for j := range t.Columns {
-			t.Columns[j] = hierarchy.Column{
-				Name: fmt.Sprintf("COLUMN_%02d", j), Type: colTypes[(i+j)%len(colTypes)],
-				Position: j + 1, Nullable: j > 0,
-			}
-		}
-		out[i] = t
-	}
-	return out
-}
-
-type fixture struct {
-	s        *memstore.Store
-	key      string
-	host, db hierarchy.Object
-}
-
-func newFixture(tb testing.TB) *fixture {
-	s := memstore.New(nil)
-	c, host := storetest.NewConnection("bench")
-	if err := s.CreateConnection(context.Background(), c, host); err != nil {
-		tb.Fatal(err)
-	}
-	f := &fixture{s: s, key: c.Key, host: host, db: storetest.Child(host, "DB")}
-	f.apply(tb, f.host, f.db)
-	return f
-}
-
-func (f *fixture) apply(tb testing.TB, container hierarchy.Object, add ...hierarchy.Object) {
-	cs := &store.ChangeSet{Connection: f.key, Container: container.ID, Add: add, At: time.Now()}
-	if err := f.s.Apply(context.Background(), cs); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-func (f *fixture) schema(tb testing.TB, name string, n, cols int) hierarchy.Object {
-	sc := storetest.Child(f.db, name)
-	f.apply(tb, f.db, sc)
-	if n > 0 {
-		f.apply(tb, sc, tables(sc, n, cols)...)
-	}
-	return sc
+func newFixture(tb testing.TB) *storetest.Fixture {
+	return storetest.NewFixture(tb, memstore.New(nil), "bench")
 }
 
 // BenchmarkApplyNewSchema applies one change set adding a schema's 1,000
@@ -76,11 +27,11 @@ func BenchmarkApplyNewSchema(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		sc := f.schema(b, fmt.Sprintf("S%06d", i), 0, 0)
-		add := tables(sc, 1000, 10)
-		cs := &store.ChangeSet{Connection: f.key, Container: sc.ID, Add: add, At: time.Now(), Fingerprint: 1}
+		sc := f.Schema(b, fmt.Sprintf("S%06d", i), 0, 0)
+		add := storetest.Tables(sc, 1000, 10)
+		cs := &store.ChangeSet{Connection: f.Key, Container: sc.ID, Add: add, At: time.Now(), Fingerprint: 1}
 		b.StartTimer()
-		if err := f.s.Apply(context.Background(), cs); err != nil {
+		if err := f.Store.Apply(context.Background(), cs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -91,28 +42,28 @@ func BenchmarkApplyNewSchema(b *testing.B) {
 // sync of a schema does.
 func BenchmarkSnapshot(b *testing.B) {
 	f := newFixture(b)
-	sc := f.schema(b, "S", 1000, 10)
+	sc := f.Schema(b, "S", 1000, 10)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		snap, err := f.s.Snapshot(context.Background(), sc.ID)
+		snap, err := f.Store.Snapshot(context.Background(), sc.ID)
 		if err != nil || len(snap) != 1000 {
 			b.Fatal(err, len(snap))
 		}
 	}
 }
 
-var million = sync.OnceValues(func() (*fixture, hierarchy.Object) {
+var million = sync.OnceValues(func() (*storetest.Fixture, hierarchy.Object) {
 	f := newFixture(b0{})
-	sc := storetest.Child(f.db, "HUGE")
-	f.apply(b0{}, f.db, sc)
+	sc := storetest.Child(f.DB, "HUGE")
+	f.Apply(b0{}, f.DB, sc)
 	perm := rand.Perm(1e6)      // added in random order
 	for i := 0; i < 1000; i++ { // in change sets of 1,000
 		add := make([]hierarchy.Object, 1000)
 		for j := range add {
 			add[j] = storetest.Child(sc, fmt.Sprintf("T%07d", perm[i*1000+j]))
 		}
-		f.apply(b0{}, sc, add...)
+		f.Apply(b0{}, sc, add...)
 	}
 	return f, sc
 })
@@ -128,7 +79,7 @@ func BenchmarkChildren1M(b *testing.B) {
 	f, sc := million()
 	ctx := context.Background()
 	start := time.Now()
-	first, _, err := f.s.Children(ctx, sc.ID, store.Page{Limit: 100})
+	first, _, err := f.Store.Children(ctx, sc.ID, store.Page{Limit: 100})
 	if err != nil || len(first) != 100 {
 		b.Fatal(err)
 	}
@@ -137,7 +88,7 @@ func BenchmarkChildren1M(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		after := fmt.Sprintf("T%07d", rand.IntN(1e6-100))
-		page, _, err := f.s.Children(ctx, sc.ID, store.Page{After: after, Limit: 100})
+		page, _, err := f.Store.Children(ctx, sc.ID, store.Page{After: after, Limit: 100})
 		if err != nil || len(page) == 0 {
 			b.Fatal(err, after)
 		}
@@ -150,25 +101,25 @@ func BenchmarkFindByTag(b *testing.B) {
 	f := newFixture(b)
 	ctx := context.Background()
 	for s := range 10 {
-		sc := f.schema(b, fmt.Sprintf("S%d", s), 1000, 10)
-		snap, err := f.s.Snapshot(ctx, sc.ID)
+		sc := f.Schema(b, fmt.Sprintf("S%d", s), 1000, 10)
+		snap, err := f.Store.Snapshot(ctx, sc.ID)
 		if err != nil {
 			b.Fatal(err)
 		}
-		cs := &store.ChangeSet{Connection: f.key, Container: sc.ID, At: time.Now()}
+		cs := &store.ChangeSet{Connection: f.Key, Container: sc.ID, At: time.Now()}
 		for _, t := range snap {
 			for _, c := range t.Columns {
 				cs.AddTags = append(cs.AddTags, store.TagRef{Object: t.ID, Column: c.Name, Tag: hierarchy.Tag{Name: "pii", Value: c.Type, Source: hierarchy.TagPlatform}})
 			}
 		}
-		if err := f.s.Apply(ctx, cs); err != nil {
+		if err := f.Store.Apply(ctx, cs); err != nil {
 			b.Fatal(err)
 		}
 	}
 	var cursors []string
 	after := ""
 	for range 99 { // a cursor every 1,000 hits
-		_, next, err := f.s.FindByTag(ctx, store.TagQuery{Name: "pii"}, store.Page{After: after, Limit: 1000})
+		_, next, err := f.Store.FindByTag(ctx, store.TagQuery{Name: "pii"}, store.Page{After: after, Limit: 1000})
 		if err != nil || next == "" {
 			b.Fatal(err)
 		}
@@ -178,11 +129,11 @@ func BenchmarkFindByTag(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		q := store.TagQuery{Name: "pii", Connection: f.key}
+		q := store.TagQuery{Name: "pii", Connection: f.Key}
 		if i%2 == 1 {
-			q.Value = colTypes[1] // one in six
+			q.Value = storetest.ColumnType(1) // one in six
 		}
-		page, _, err := f.s.FindByTag(ctx, q, store.Page{After: cursors[i%len(cursors)], Limit: 100})
+		page, _, err := f.Store.FindByTag(ctx, q, store.Page{After: cursors[i%len(cursors)], Limit: 100})
 		if err != nil || len(page) == 0 {
 			b.Fatal(err)
 		}
@@ -241,7 +192,7 @@ func BenchmarkSync1M(b *testing.B) {
 					}
 					sc := jobs[i].schema
 					start := time.Now()
-					add := tables(sc, perSchema, cols)
+					add := storetest.Tables(sc, perSchema, cols)
 					genDur.Add(int64(time.Since(start)))
 					start = time.Now()
 					snap, err := s.Snapshot(ctx, sc.ID)
@@ -283,8 +234,8 @@ func BenchmarkChildren1MAfterChange(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		f.apply(b, sc, storetest.Child(sc, fmt.Sprintf("U%07d_%d", rand.IntN(1e6), i)))
-		if _, _, err := f.s.Children(ctx, sc.ID, store.Page{After: "T0500000", Limit: 100}); err != nil {
+		f.Apply(b, sc, storetest.Child(sc, fmt.Sprintf("U%07d_%d", rand.IntN(1e6), i)))
+		if _, _, err := f.Store.Children(ctx, sc.ID, store.Page{After: "T0500000", Limit: 100}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -300,10 +251,10 @@ func BenchmarkEnableSchema1M(b *testing.B) {
 	enable, disable := hierarchy.Enable, hierarchy.Disable
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := f.s.UpdateSettings(ctx, sc.ID, store.SettingsUpdate{Enable: &enable, ResetDescendants: true}); err != nil {
+		if err := f.Store.UpdateSettings(ctx, sc.ID, store.SettingsUpdate{Enable: &enable, ResetDescendants: true}); err != nil {
 			b.Fatal(err)
 		}
-		if err := f.s.UpdateSettings(ctx, sc.ID, store.SettingsUpdate{Enable: &disable, ResetDescendants: true}); err != nil {
+		if err := f.Store.UpdateSettings(ctx, sc.ID, store.SettingsUpdate{Enable: &disable, ResetDescendants: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -19,18 +19,8 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host h
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	switch {
-	case c.Key == "":
-		return fail(op, "", connections.ErrInvalidInput, "empty connection key")
-	case c.HostID.IsZero():
-		return fail(op, c.Key, connections.ErrInvalidInput, "zero host ID")
-	case host.ID != c.HostID:
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object ID %s differs from the connection's HostID %s", host.ID, c.HostID)
-	case len(host.Path) != 1 || host.Path[0] != c.Key:
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object path %q must be the connection key alone", host.Path.String())
-	}
-	if err := checkObjectFields(&host); err != nil {
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object: %v", err)
+	if err := store.ValidateConnection(op, c, host); err != nil {
+		return err
 	}
 	now := s.now()
 	c.CreatedAt = stampOr(c.CreatedAt, now)

@@ -1,11 +1,8 @@
 package memstore
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"slices"
-	"strings"
 
 	connections "github.com/govkit/connections"
 	"github.com/govkit/connections/hierarchy"
@@ -23,20 +20,6 @@ func keyOf(g store.Grant) grantKey {
 	return grantKey{obj: g.Object, kind: g.Subject.Kind, name: g.Subject.Name, role: g.Role}
 }
 
-func checkGrant(g store.Grant) string {
-	switch {
-	case g.Object.IsZero():
-		return "zero object ID"
-	case g.Subject.Kind != store.SubjectUser && g.Subject.Kind != store.SubjectGroup:
-		return "subject kind must be user or group"
-	case g.Subject.Name == "":
-		return "empty subject name"
-	case g.Role == "":
-		return "empty role"
-	}
-	return ""
-}
-
 // AddGrant stores a grant. ErrNotFound if the object does not exist;
 // ErrAlreadyExists if the same subject already has the role there;
 // ErrInvalidInput if the grant is malformed or names another connection
@@ -47,8 +30,8 @@ func (s *Store) AddGrant(ctx context.Context, g store.Grant) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	if msg := checkGrant(g); msg != "" {
-		return fail(op, g.Object.String(), connections.ErrInvalidInput, "%s", msg)
+	if err := store.ValidateGrant(op, g); err != nil {
+		return err
 	}
 	g.GrantedAt = s.stamp(g.GrantedAt)
 	s.mu.Lock()
@@ -124,17 +107,6 @@ func (s *Store) Grants(ctx context.Context, f store.GrantFilter) ([]store.Grant,
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b store.Grant) int {
-		if c := bytes.Compare(a.Object[:], b.Object[:]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Subject.Kind, b.Subject.Kind); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Subject.Name, b.Subject.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(string(a.Role), string(b.Role))
-	})
+	slices.SortFunc(out, store.CompareGrants)
 	return out, nil
 }

@@ -219,7 +219,7 @@ func TestCompactRecords(t *testing.T) {
 	for i := range schemas {
 		sc := storetest.Child(db, fmt.Sprint("S", i))
 		scs = append(scs, sc)
-		adds = append(adds, tables(sc, perSchema, 10))
+		adds = append(adds, storetest.Tables(sc, perSchema, 10))
 	}
 	storetest.Add(t, s, c.Key, db, scs...)
 	for i, sc := range scs {

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"time"
 
@@ -35,11 +34,8 @@ func (s *Store) Lookup(ctx context.Context, path hierarchy.Path) (hierarchy.Obje
 	if err := ctxErr(ctx, op); err != nil {
 		return hierarchy.Object{}, err
 	}
-	if err := path.Validate(); err != nil {
-		return hierarchy.Object{}, fail(op, path.String(), connections.ErrInvalidInput, "%v", err)
-	}
-	if len(path) > hierarchy.MaxDepth {
-		return hierarchy.Object{}, fail(op, path.String(), connections.ErrInvalidInput, "a path of %d segments names a column, not an object", len(path))
+	if err := store.ValidateObjectPath(op, path); err != nil {
+		return hierarchy.Object{}, err
 	}
 	s.mu.RLock()
 	n := s.find(path)
@@ -208,19 +204,6 @@ func (s *Store) CountDescendants(ctx context.Context, id hierarchy.ID) (int64, e
 		return 0, fail(op, id.String(), connections.ErrNotFound, "no object with ID %s", id)
 	}
 	return int64(n.ndesc), nil
-}
-
-// checkObjectFields checks the enumerated fields of an object.
-func checkObjectFields(o *hierarchy.Object) error {
-	switch {
-	case !o.Enable.Valid():
-		return fmt.Errorf("enable setting %d is not inherit, enable or disable", o.Enable)
-	case !o.NewChildren.Valid():
-		return fmt.Errorf("new-children setting %d is not inherit, enable or disable", o.NewChildren)
-	case o.State > hierarchy.DeletedRemotely:
-		return fmt.Errorf("state %d is not active or deleted_remotely", o.State)
-	}
-	return nil
 }
 
 func stampOr(t, def time.Time) time.Time {

@@ -3,13 +3,13 @@ package memstore
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"sync"
 
 	connections "github.com/govkit/connections"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/internal/cursor"
 	"github.com/govkit/connections/store"
 )
 
@@ -34,22 +34,6 @@ func newReqRec(r *store.Request, conn string, at int64) *reqRec {
 		c.CreatedAt = fromNanos(at)
 	}
 	return &reqRec{r: c}
-}
-
-func checkRequest(r *store.Request, conn string) error {
-	switch {
-	case r.ID.IsZero():
-		return fmt.Errorf("zero request ID")
-	case r.Object.IsZero():
-		return fmt.Errorf("zero object ID")
-	case r.Connection != "" && r.Connection != conn:
-		return fmt.Errorf("request names connection %q, the change set %q", r.Connection, conn)
-	case r.Kind == "":
-		return fmt.Errorf("empty kind")
-	case r.State != "" && r.State != store.RequestOpen && r.State != store.RequestValidated:
-		return fmt.Errorf("unknown state %q", r.State)
-	}
-	return nil
 }
 
 // reqIndex keeps every request sorted newest first, rebuilt lazily by
@@ -117,12 +101,12 @@ func (s *Store) Requests(ctx context.Context, f store.RequestFilter, page store.
 	if err := ctxErr(ctx, op); err != nil {
 		return nil, "", err
 	}
+	c, err := cursor.Parse[reqCursor](op, f.Connection, page.After, nil)
+	if err != nil {
+		return nil, "", err
+	}
 	var cur *store.Request
-	if page.After != "" {
-		var c reqCursor
-		if !decodeCursor(page.After, &c) {
-			return nil, "", fail(op, f.Connection, connections.ErrInvalidInput, "malformed cursor %q", page.After)
-		}
+	if c != nil {
 		cur = &store.Request{ID: c.I, CreatedAt: fromNanos(c.T)}
 	}
 	var under map[hierarchy.ID]struct{}
@@ -158,7 +142,7 @@ func (s *Store) Requests(ctx context.Context, f store.RequestFilter, page store.
 	if len(out) > size {
 		out = out[:size]
 		last := out[size-1]
-		next = encodeCursor(reqCursor{T: toNanos(last.CreatedAt), I: last.ID})
+		next = cursor.Encode(reqCursor{T: toNanos(last.CreatedAt), I: last.ID})
 	}
 	return out, next, nil
 }
@@ -180,10 +164,8 @@ func (s *Store) Validate(ctx context.Context, v store.Validation) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	for i, t := range v.RemoveTags {
-		if err := checkTagRef(t); err != nil {
-			return fail(op, v.Request.String(), connections.ErrInvalidInput, "tag %d: %v", i, err)
-		}
+	if err := store.ValidateValidation(op, v); err != nil {
+		return err
 	}
 	type ref struct {
 		obj       hierarchy.ID

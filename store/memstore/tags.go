@@ -3,8 +3,6 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"sort"
 	"strings"
@@ -12,6 +10,7 @@ import (
 
 	connections "github.com/govkit/connections"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/internal/cursor"
 	"github.com/govkit/connections/store"
 )
 
@@ -210,8 +209,8 @@ func (s *Store) AddTag(ctx context.Context, ref store.TagRef) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	if err := checkTagRef(ref); err != nil {
-		return fail(op, ref.Object.String(), connections.ErrInvalidInput, "%v", err)
+	if err := store.ValidateTagRef(op, ref); err != nil {
+		return err
 	}
 	var name, value, col uint32
 	b := s.strs.begin()
@@ -273,16 +272,6 @@ type tagCursor struct {
 	S uint8    `json:"s"`
 }
 
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v) // plain structs of strings and numbers
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string, v any) bool {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	return err == nil && json.Unmarshal(b, v) == nil
-}
-
 type foundTag struct {
 	k     hitKey
 	value uint32
@@ -298,15 +287,12 @@ func (s *Store) FindByTag(ctx context.Context, q store.TagQuery, page store.Page
 	if err := ctxErr(ctx, op); err != nil {
 		return nil, "", err
 	}
-	if q.Name == "" {
-		return nil, "", fail(op, q.Connection, connections.ErrInvalidInput, "empty tag name")
+	if err := store.ValidateTagQuery(op, q); err != nil {
+		return nil, "", err
 	}
-	var cur *tagCursor
-	if page.After != "" {
-		cur = new(tagCursor)
-		if !decodeCursor(page.After, cur) || len(cur.P) == 0 {
-			return nil, "", fail(op, q.Connection, connections.ErrInvalidInput, "malformed cursor %q", page.After)
-		}
+	cur, err := cursor.Parse(op, q.Connection, page.After, func(c *tagCursor) bool { return len(c.P) > 0 })
+	if err != nil {
+		return nil, "", err
 	}
 	name, ok := s.strs.lookup(q.Name)
 	if !ok {
@@ -367,7 +353,7 @@ func (s *Store) FindByTag(ctx context.Context, q store.TagQuery, page store.Page
 	if len(found) > size {
 		found = found[:size]
 		last := found[size-1].k
-		next = encodeCursor(tagCursor{P: last.n.path(), C: strs[last.col], S: uint8(last.src)})
+		next = cursor.Encode(tagCursor{P: last.n.path(), C: strs[last.col], S: uint8(last.src)})
 	}
 	if len(found) == 0 {
 		return nil, "", nil

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -56,90 +54,27 @@ func (s *Store) Apply(ctx context.Context, cs *store.ChangeSet) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	if cs == nil {
-		return fail(op, "", connections.ErrInvalidInput, "nil change set")
-	}
-	p, err := prepare(cs)
-	if err != nil {
+	if err := store.ValidateChangeSet(op, cs); err != nil {
 		return err
 	}
+	p := prepare(cs)
 	return s.inTx(ctx, op, cs.Connection, func(tx pgx.Tx) error { return s.apply(ctx, tx, p) })
 }
 
-func prepare(cs *store.ChangeSet) (*plan, error) {
-	const op = "pgstore.Apply"
-	where := cs.Connection
-	if cs.Connection == "" {
-		return nil, fail(op, "", connections.ErrInvalidInput, "empty connection key")
-	}
-	if cs.Container.IsZero() {
-		return nil, fail(op, where, connections.ErrInvalidInput, "zero container ID")
-	}
+// prepare encodes a change set ValidateChangeSet passed and lists the
+// stored children it names.
+func prepare(cs *store.ChangeSet) *plan {
 	p := &plan{cs: cs, at: cs.At, added: make(map[hierarchy.ID]int, len(cs.Add))}
 	if p.at.IsZero() {
 		p.at = time.Now()
 	}
-	names := make(map[string]struct{}, len(cs.Add))
-	ids := make(map[hierarchy.ID]struct{}, len(cs.Add)+len(cs.Update))
 	size := 0
 	for i := range cs.Add {
-		o := &cs.Add[i]
-		if err := checkAdd(o); err != nil {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "add %d: %v", i, err)
-		}
-		if _, dup := ids[o.ID]; dup {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "add %d: ID %s given twice", i, o.ID)
-		}
-		ids[o.ID] = struct{}{}
-		p.added[o.ID] = i
-		if _, dup := names[o.Name()]; dup {
-			return nil, fail(op, o.Path.String(), connections.ErrAlreadyExists, "add %d: name %q is added twice", i, o.Name())
-		}
-		names[o.Name()] = struct{}{}
-		size += encodedSize(o.Columns)
+		p.added[cs.Add[i].ID] = i
+		size += encodedSize(cs.Add[i].Columns)
 	}
 	for i := range cs.Update {
-		o := &cs.Update[i]
-		if o.ID.IsZero() {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: zero ID", i)
-		}
-		if _, dup := ids[o.ID]; dup {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: ID %s is added or updated twice", i, o.ID)
-		}
-		ids[o.ID] = struct{}{}
-		if o.State > hierarchy.DeletedRemotely {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: state %d is not active or deleted_remotely", i, o.State)
-		}
-		if err := checkColumns(o.Columns); err != nil {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: %v", i, err)
-		}
-		size += encodedSize(o.Columns)
-	}
-	for i, id := range cs.MarkDeleted {
-		if id.IsZero() {
-			return nil, fail(op, where, connections.ErrInvalidInput, "mark-deleted %d: zero ID", i)
-		}
-		if _, dup := ids[id]; dup {
-			return nil, fail(op, where, connections.ErrInvalidInput, "mark-deleted %d: ID %s is also added or updated", i, id)
-		}
-	}
-	for _, refs := range [][]store.TagRef{cs.AddTags, cs.RemoveTags} {
-		for i, r := range refs {
-			if err := checkTagRef(r); err != nil {
-				return nil, fail(op, where, connections.ErrInvalidInput, "tag %d: %v", i, err)
-			}
-		}
-	}
-	reqIDs := make(map[hierarchy.ID]struct{}, len(cs.Requests))
-	for i := range cs.Requests {
-		r := &cs.Requests[i]
-		if err := checkRequest(r, cs.Connection); err != nil {
-			return nil, fail(op, where, connections.ErrInvalidInput, "request %d: %v", i, err)
-		}
-		if _, dup := reqIDs[r.ID]; dup {
-			return nil, fail(op, where, connections.ErrInvalidInput, "request %d: ID %s given twice", i, r.ID)
-		}
-		reqIDs[r.ID] = struct{}{}
+		size += encodedSize(cs.Update[i].Columns)
 	}
 
 	// Encode columns into one slab.
@@ -198,7 +133,7 @@ func prepare(cs *store.ChangeSet) (*plan, error) {
 	for i := range cs.Requests {
 		ref(cs.Requests[i].Object)
 	}
-	return p, nil
+	return p
 }
 
 // stored is a stored child the change set names.
@@ -696,78 +631,4 @@ func tagRows(tags []store.TagRef, ctrKey []byte, name func(hierarchy.ID) string)
 		i++
 		return true
 	}
-}
-
-func checkAdd(o *hierarchy.Object) error {
-	if o.ID.IsZero() {
-		return fmt.Errorf("zero ID")
-	}
-	if err := o.Path.Validate(); err != nil {
-		return err
-	}
-	if d := len(o.Path); d < 2 || d > hierarchy.MaxDepth {
-		return fmt.Errorf("path %q has %d segments; a child is a database, schema or table (2 to %d)", o.Path.String(), d, hierarchy.MaxDepth)
-	}
-	if err := checkObjectFields(*o); err != nil {
-		return err
-	}
-	if len(o.Columns) > 0 && len(o.Path) != hierarchy.MaxDepth {
-		return fmt.Errorf("%s %q has columns; only tables do", o.Kind(), o.Path.String())
-	}
-	return checkColumns(o.Columns)
-}
-
-func checkColumns(cols []hierarchy.Column) error {
-	var seen map[string]struct{}
-	if len(cols) > 32 {
-		seen = make(map[string]struct{}, len(cols))
-	}
-	for i := range cols {
-		c := &cols[i]
-		if c.Name == "" {
-			return fmt.Errorf("column %d has an empty name", i)
-		}
-		if c.Position < 0 || c.Position > math.MaxInt32 {
-			return fmt.Errorf("column %q has position %d out of range", c.Name, c.Position)
-		}
-		dup := false
-		if seen != nil {
-			_, dup = seen[c.Name]
-			seen[c.Name] = struct{}{}
-		} else {
-			dup = slices.ContainsFunc(cols[:i], func(d hierarchy.Column) bool { return d.Name == c.Name })
-		}
-		if dup {
-			return fmt.Errorf("column name %q appears twice", c.Name)
-		}
-	}
-	return nil
-}
-
-func checkTagRef(r store.TagRef) error {
-	switch {
-	case r.Object.IsZero():
-		return fmt.Errorf("zero object ID")
-	case r.Tag.Name == "":
-		return fmt.Errorf("empty tag name")
-	case r.Tag.Source > hierarchy.TagPlatform:
-		return fmt.Errorf("unknown tag source %d", r.Tag.Source)
-	}
-	return nil
-}
-
-func checkRequest(r *store.Request, conn string) error {
-	switch {
-	case r.ID.IsZero():
-		return fmt.Errorf("zero request ID")
-	case r.Object.IsZero():
-		return fmt.Errorf("zero object ID")
-	case r.Connection != "" && r.Connection != conn:
-		return fmt.Errorf("request names connection %q, the change set %q", r.Connection, conn)
-	case r.Kind == "":
-		return fmt.Errorf("empty kind")
-	case r.State != "" && r.State != store.RequestOpen && r.State != store.RequestValidated:
-		return fmt.Errorf("unknown state %q", r.State)
-	}
-	return nil
 }

@@ -133,7 +133,7 @@ func runChild(args []string) error {
 // and a tagged column, and records fingerprint 77.
 func bigChangeSet(key string, schema hierarchy.Object, n int) *store.ChangeSet {
 	cs := &store.ChangeSet{Connection: key, Container: schema.ID, Fingerprint: 77, At: time.Now()}
-	cs.Add = tables(schema, n, 20)
+	cs.Add = storetest.Tables(schema, n, 20)
 	for _, t := range cs.Add {
 		cs.AddTags = append(cs.AddTags,
 			store.TagRef{Object: t.ID, Tag: hierarchy.Tag{Name: "conn", Source: hierarchy.TagSystem}},

@@ -24,18 +24,8 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host h
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	switch {
-	case c.Key == "":
-		return fail(op, "", connections.ErrInvalidInput, "empty connection key")
-	case c.HostID.IsZero():
-		return fail(op, c.Key, connections.ErrInvalidInput, "zero host ID")
-	case host.ID != c.HostID:
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object ID %s differs from the connection's HostID %s", host.ID, c.HostID)
-	case len(host.Path) != 1 || host.Path[0] != c.Key:
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object path %q must be the connection key alone", host.Path.String())
-	}
-	if err := checkObjectFields(host); err != nil {
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object: %v", err)
+	if err := store.ValidateConnection(op, c, host); err != nil {
+		return err
 	}
 	now := time.Now()
 	c.CreatedAt = stampOr(c.CreatedAt, now)
@@ -260,17 +250,4 @@ func nullTime(t time.Time) any {
 		return nil
 	}
 	return t
-}
-
-// checkObjectFields checks the enumerated fields of an object.
-func checkObjectFields(o hierarchy.Object) error {
-	switch {
-	case !o.Enable.Valid():
-		return errors.New("enable setting " + o.Enable.String() + " is not inherit, enable or disable")
-	case !o.NewChildren.Valid():
-		return errors.New("new-children setting " + o.NewChildren.String() + " is not inherit, enable or disable")
-	case o.State > hierarchy.DeletedRemotely:
-		return errors.New("state " + o.State.String() + " is not active or deleted_remotely")
-	}
-	return nil
 }

@@ -11,20 +11,6 @@ import (
 	"github.com/govkit/connections/store"
 )
 
-func checkGrant(g store.Grant) string {
-	switch {
-	case g.Object.IsZero():
-		return "zero object ID"
-	case g.Subject.Kind != store.SubjectUser && g.Subject.Kind != store.SubjectGroup:
-		return "subject kind must be user or group"
-	case g.Subject.Name == "":
-		return "empty subject name"
-	case g.Role == "":
-		return "empty role"
-	}
-	return ""
-}
-
 // AddGrant stores a grant. ErrNotFound if the object does not exist;
 // ErrAlreadyExists if the same subject already has the role there;
 // ErrInvalidInput if the grant is malformed or names another connection
@@ -35,8 +21,8 @@ func (s *Store) AddGrant(ctx context.Context, g store.Grant) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	if msg := checkGrant(g); msg != "" {
-		return fail(op, g.Object.String(), connections.ErrInvalidInput, "%s", msg)
+	if err := store.ValidateGrant(op, g); err != nil {
+		return err
 	}
 	g.GrantedAt = stampOr(g.GrantedAt, timeNow())
 	return s.inTx(ctx, op, g.Object.String(), func(tx pgx.Tx) error {

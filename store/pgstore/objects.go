@@ -267,11 +267,8 @@ func (s *Store) Lookup(ctx context.Context, path hierarchy.Path) (hierarchy.Obje
 	if err := ctxErr(ctx, op); err != nil {
 		return hierarchy.Object{}, err
 	}
-	if err := path.Validate(); err != nil {
-		return hierarchy.Object{}, fail(op, path.String(), connections.ErrInvalidInput, "%v", err)
-	}
-	if len(path) > hierarchy.MaxDepth {
-		return hierarchy.Object{}, fail(op, path.String(), connections.ErrInvalidInput, "a path of %d segments names a column, not an object", len(path))
+	if err := store.ValidateObjectPath(op, path); err != nil {
+		return hierarchy.Object{}, err
 	}
 	var from string
 	switch len(path) {

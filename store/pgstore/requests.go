@@ -12,6 +12,7 @@ import (
 
 	connections "github.com/govkit/connections"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/internal/cursor"
 	"github.com/govkit/connections/store"
 )
 
@@ -66,12 +67,9 @@ func (s *Store) Requests(ctx context.Context, f store.RequestFilter, page store.
 	if err := ctxErr(ctx, op); err != nil {
 		return nil, "", err
 	}
-	var cur *reqCursor
-	if page.After != "" {
-		cur = new(reqCursor)
-		if !decodeCursor(page.After, cur) {
-			return nil, "", fail(op, f.Connection, connections.ErrInvalidInput, "malformed cursor %q", page.After)
-		}
+	cur, err := cursor.Parse[reqCursor](op, f.Connection, page.After, nil)
+	if err != nil {
+		return nil, "", err
 	}
 	size := page.Size()
 	var sb strings.Builder
@@ -115,7 +113,7 @@ func (s *Store) Requests(ctx context.Context, f store.RequestFilter, page store.
 	if len(out) > size {
 		out = out[:size]
 		last := out[size-1]
-		next = encodeCursor(reqCursor{T: last.CreatedAt.UnixMicro(), I: last.ID})
+		next = cursor.Encode(reqCursor{T: last.CreatedAt.UnixMicro(), I: last.ID})
 	}
 	return out, next, nil
 }
@@ -129,10 +127,8 @@ func (s *Store) Validate(ctx context.Context, v store.Validation) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	for i, t := range v.RemoveTags {
-		if err := checkTagRef(t); err != nil {
-			return fail(op, v.Request.String(), connections.ErrInvalidInput, "tag %d: %v", i, err)
-		}
+	if err := store.ValidateValidation(op, v); err != nil {
+		return err
 	}
 	at := stampOr(v.At, timeNow())
 	return s.inTx(ctx, op, v.Request.String(), func(tx pgx.Tx) error {

@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 
 	connections "github.com/govkit/connections"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/internal/cursor"
 	"github.com/govkit/connections/store"
 )
 
@@ -51,8 +50,8 @@ func (s *Store) AddTag(ctx context.Context, ref store.TagRef) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	if err := checkTagRef(ref); err != nil {
-		return fail(op, ref.Object.String(), connections.ErrInvalidInput, "%v", err)
+	if err := store.ValidateTagRef(op, ref); err != nil {
+		return err
 	}
 	return s.inTx(ctx, op, ref.Object.String(), func(tx pgx.Tx) error {
 		o, cols, ok, err := s.lockObject(ctx, tx, ref.Object)
@@ -120,16 +119,6 @@ type tagCursor struct {
 	S int16  `json:"s"`
 }
 
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v) // plain structs of strings and numbers
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string, v any) bool {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	return err == nil && json.Unmarshal(b, v) == nil
-}
-
 // FindByTag returns up to page.Size() tagged objects and columns in path
 // order (an object's own tags before its columns', columns by name, then
 // by source), starting after the opaque cursor page.After, and the cursor
@@ -140,15 +129,12 @@ func (s *Store) FindByTag(ctx context.Context, q store.TagQuery, page store.Page
 	if err := ctxErr(ctx, op); err != nil {
 		return nil, "", err
 	}
-	if q.Name == "" {
-		return nil, "", fail(op, q.Connection, connections.ErrInvalidInput, "empty tag name")
+	if err := store.ValidateTagQuery(op, q); err != nil {
+		return nil, "", err
 	}
-	var cur *tagCursor
-	if page.After != "" {
-		cur = new(tagCursor)
-		if !decodeCursor(page.After, cur) || len(cur.P) == 0 {
-			return nil, "", fail(op, q.Connection, connections.ErrInvalidInput, "malformed cursor %q", page.After)
-		}
+	cur, err := cursor.Parse(op, q.Connection, page.After, func(c *tagCursor) bool { return len(c.P) > 0 })
+	if err != nil {
+		return nil, "", err
 	}
 	size := page.Size()
 	var sb strings.Builder
@@ -202,7 +188,7 @@ func (s *Store) FindByTag(ctx context.Context, q store.TagQuery, page store.Page
 	if len(out) > size {
 		out = out[:size]
 		last := out[size-1]
-		next = encodeCursor(tagCursor{P: keys[size-1], C: last.Column, S: int16(last.Tag.Source)})
+		next = cursor.Encode(tagCursor{P: keys[size-1], C: last.Column, S: int16(last.Tag.Source)})
 	}
 	return out, next, nil
 }

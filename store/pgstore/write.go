@@ -21,11 +21,8 @@ func (s *Store) UpdateSettings(ctx context.Context, id hierarchy.ID, u store.Set
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	if u.Enable != nil && !u.Enable.Valid() {
-		return fail(op, id.String(), connections.ErrInvalidInput, "enable setting %d is not inherit, enable or disable", *u.Enable)
-	}
-	if u.NewChildren != nil && !u.NewChildren.Valid() {
-		return fail(op, id.String(), connections.ErrInvalidInput, "new-children setting %d is not inherit, enable or disable", *u.NewChildren)
+	if err := store.ValidateSettingsUpdate(op, id, u); err != nil {
+		return err
 	}
 	var enable, kids any
 	if u.Enable != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -45,13 +43,10 @@ func (s *Store) Apply(ctx context.Context, cs *store.ChangeSet) error {
 	if err := ctx.Err(); err != nil {
 		return connections.Wrap(op, "", err)
 	}
-	if cs == nil {
-		return fail(op, "", connections.ErrInvalidInput, "nil change set")
-	}
-	p, err := prepare(cs, s.stamp(cs.At))
-	if err != nil {
+	if err := store.ValidateChangeSet(op, cs); err != nil {
 		return err
 	}
+	p := prepare(cs, s.stamp(cs.At))
 	return s.write(ctx, op, cs.Connection, func(q *txn) error {
 		return p.run(q.ctx, q)
 	})
@@ -67,84 +62,24 @@ type plan struct {
 	upNames [][]string // column names after each update
 }
 
-func prepare(cs *store.ChangeSet, at time.Time) (*plan, error) {
-	const op = "sqlitestore.Apply"
-	where := cs.Connection
-	if cs.Connection == "" {
-		return nil, fail(op, "", connections.ErrInvalidInput, "empty connection key")
-	}
-	if cs.Container.IsZero() {
-		return nil, fail(op, where, connections.ErrInvalidInput, "zero container ID")
-	}
+// prepare encodes the columns of a change set ValidateChangeSet passed.
+func prepare(cs *store.ChangeSet, at time.Time) *plan {
 	p := &plan{cs: cs, at: at.UnixMicro()}
-	names := make(map[string]struct{}, len(cs.Add))
-	ids := make(map[hierarchy.ID]struct{}, len(cs.Add)+len(cs.Update))
 	p.addCols = make([][]byte, len(cs.Add))
 	for i := range cs.Add {
-		o := &cs.Add[i]
-		if err := checkAdd(o); err != nil {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "add %d: %v", i, err)
-		}
-		if _, dup := ids[o.ID]; dup {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "add %d: ID %s given twice", i, o.ID)
-		}
-		ids[o.ID] = struct{}{}
-		if _, dup := names[o.Name()]; dup {
-			return nil, fail(op, o.Path.String(), connections.ErrAlreadyExists, "add %d: name %q is added twice", i, o.Name())
-		}
-		names[o.Name()] = struct{}{}
-		p.addCols[i] = encodeColumns(o.Columns)
+		p.addCols[i] = encodeColumns(cs.Add[i].Columns)
 	}
 	p.upCols = make([][]byte, len(cs.Update))
 	p.upNames = make([][]string, len(cs.Update))
 	for i := range cs.Update {
 		o := &cs.Update[i]
-		if o.ID.IsZero() {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: zero ID", i)
-		}
-		if _, dup := ids[o.ID]; dup {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: ID %s is added or updated twice", i, o.ID)
-		}
-		ids[o.ID] = struct{}{}
-		if o.State > hierarchy.DeletedRemotely {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: state %d is not active or deleted_remotely", i, o.State)
-		}
-		if err := checkColumns(o.Columns); err != nil {
-			return nil, fail(op, o.Path.String(), connections.ErrInvalidInput, "update %d: %v", i, err)
-		}
 		p.upCols[i] = encodeColumns(o.Columns)
 		p.upNames[i] = make([]string, len(o.Columns))
 		for j, c := range o.Columns {
 			p.upNames[i][j] = c.Name
 		}
 	}
-	for i, id := range cs.MarkDeleted {
-		if id.IsZero() {
-			return nil, fail(op, where, connections.ErrInvalidInput, "mark-deleted %d: zero ID", i)
-		}
-		if _, dup := ids[id]; dup {
-			return nil, fail(op, where, connections.ErrInvalidInput, "mark-deleted %d: ID %s is also added or updated", i, id)
-		}
-	}
-	for _, refs := range [][]store.TagRef{cs.AddTags, cs.RemoveTags} {
-		for i, r := range refs {
-			if err := checkTagRef(r); err != nil {
-				return nil, fail(op, where, connections.ErrInvalidInput, "tag %d: %v", i, err)
-			}
-		}
-	}
-	reqIDs := make(map[hierarchy.ID]struct{}, len(cs.Requests))
-	for i := range cs.Requests {
-		r := &cs.Requests[i]
-		if err := checkRequest(r, cs.Connection); err != nil {
-			return nil, fail(op, where, connections.ErrInvalidInput, "request %d: %v", i, err)
-		}
-		if _, dup := reqIDs[r.ID]; dup {
-			return nil, fail(op, where, connections.ErrInvalidInput, "request %d: ID %s given twice", i, r.ID)
-		}
-		reqIDs[r.ID] = struct{}{}
-	}
-	return p, nil
+	return p
 }
 
 // child is a child of the container that the change set names: added by
@@ -659,77 +594,6 @@ func (a *applier) writeContainer(ctx context.Context) error {
 		if _, err := a.q.exec(sqlAncestorDesc, n, int64(i), key); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func checkAdd(o *hierarchy.Object) error {
-	if o.ID.IsZero() {
-		return fmt.Errorf("zero ID")
-	}
-	if err := o.Path.Validate(); err != nil {
-		return err
-	}
-	if d := len(o.Path); d < 2 || d > hierarchy.MaxDepth {
-		return fmt.Errorf("path %q has %d segments; a child is a database, schema or table (2 to %d)", o.Path.String(), d, hierarchy.MaxDepth)
-	}
-	if err := checkObjectFields(*o); err != nil {
-		return err
-	}
-	if len(o.Columns) > 0 && len(o.Path) != hierarchy.MaxDepth {
-		return fmt.Errorf("%s %q has columns; only tables do", o.Kind(), o.Path.String())
-	}
-	return checkColumns(o.Columns)
-}
-
-// checkObjectFields checks the enumerated fields of an object.
-func checkObjectFields(o hierarchy.Object) error {
-	switch {
-	case !o.Enable.Valid():
-		return fmt.Errorf("enable setting %d is not inherit, enable or disable", o.Enable)
-	case !o.NewChildren.Valid():
-		return fmt.Errorf("new-children setting %d is not inherit, enable or disable", o.NewChildren)
-	case o.State > hierarchy.DeletedRemotely:
-		return fmt.Errorf("state %d is not active or deleted_remotely", o.State)
-	}
-	return nil
-}
-
-func checkColumns(cols []hierarchy.Column) error {
-	var seen map[string]struct{}
-	if len(cols) > 32 {
-		seen = make(map[string]struct{}, len(cols))
-	}
-	for i := range cols {
-		c := &cols[i]
-		if c.Name == "" {
-			return fmt.Errorf("column %d has an empty name", i)
-		}
-		if c.Position < 0 || c.Position > math.MaxInt32 {
-			return fmt.Errorf("column %q has position %d out of range", c.Name, c.Position)
-		}
-		dup := false
-		if seen != nil {
-			_, dup = seen[c.Name]
-			seen[c.Name] = struct{}{}
-		} else {
-			dup = slices.ContainsFunc(cols[:i], func(d hierarchy.Column) bool { return d.Name == c.Name })
-		}
-		if dup {
-			return fmt.Errorf("column name %q appears twice", c.Name)
-		}
-	}
-	return nil
-}
-
-func checkTagRef(r store.TagRef) error {
-	switch {
-	case r.Object.IsZero():
-		return fmt.Errorf("zero object ID")
-	case r.Tag.Name == "":
-		return fmt.Errorf("empty tag name")
-	case r.Tag.Source > hierarchy.TagPlatform:
-		return fmt.Errorf("unknown tag source %d", r.Tag.Source)
 	}
 	return nil
 }

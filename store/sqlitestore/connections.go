@@ -57,18 +57,8 @@ func connArgs(c store.Connection) (config any, settings string, err error) {
 // host ID gives ErrAlreadyExists.
 func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host hierarchy.Object) error {
 	const op = "sqlitestore.CreateConnection"
-	switch {
-	case c.Key == "":
-		return fail(op, "", connections.ErrInvalidInput, "empty connection key")
-	case c.HostID.IsZero():
-		return fail(op, c.Key, connections.ErrInvalidInput, "zero host ID")
-	case host.ID != c.HostID:
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object ID %s differs from the connection's HostID %s", host.ID, c.HostID)
-	case len(host.Path) != 1 || host.Path[0] != c.Key:
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object path %q must be the connection key alone", host.Path.String())
-	}
-	if err := checkObjectFields(host); err != nil {
-		return fail(op, c.Key, connections.ErrInvalidInput, "host object: %v", err)
+	if err := store.ValidateConnection(op, c, host); err != nil {
+		return err
 	}
 	now := s.now()
 	c.CreatedAt = stampOr(c.CreatedAt, now)

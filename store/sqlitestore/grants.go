@@ -1,8 +1,6 @@
 package sqlitestore
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -13,20 +11,6 @@ import (
 	"github.com/govkit/connections/hierarchy"
 	"github.com/govkit/connections/store"
 )
-
-func checkGrant(g store.Grant) string {
-	switch {
-	case g.Object.IsZero():
-		return "zero object ID"
-	case g.Subject.Kind != store.SubjectUser && g.Subject.Kind != store.SubjectGroup:
-		return "subject kind must be user or group"
-	case g.Subject.Name == "":
-		return "empty subject name"
-	case g.Role == "":
-		return "empty role"
-	}
-	return ""
-}
 
 // objectKey returns the depth and path key of the object with the ID.
 func objectKey(ctx context.Context, q *txn, op string, id hierarchy.ID) (int, []byte, hierarchy.Path, error) {
@@ -52,8 +36,8 @@ func objectKey(ctx context.Context, q *txn, op string, id hierarchy.ID) (int, []
 // set to now.
 func (s *Store) AddGrant(ctx context.Context, g store.Grant) error {
 	const op = "sqlitestore.AddGrant"
-	if msg := checkGrant(g); msg != "" {
-		return fail(op, g.Object.String(), connections.ErrInvalidInput, "%s", msg)
+	if err := store.ValidateGrant(op, g); err != nil {
+		return err
 	}
 	g.GrantedAt = s.stamp(g.GrantedAt)
 	return s.write(ctx, op, g.Object.String(), func(q *txn) error {
@@ -118,18 +102,7 @@ func (s *Store) Grants(ctx context.Context, f store.GrantFilter) ([]store.Grant,
 		return nil
 	})
 	if len(f.Objects) > maxInList {
-		slices.SortFunc(out, func(a, b store.Grant) int {
-			if c := bytes.Compare(a.Object[:], b.Object[:]); c != 0 {
-				return c
-			}
-			if c := cmp.Compare(a.Subject.Kind, b.Subject.Kind); c != 0 {
-				return c
-			}
-			if c := strings.Compare(a.Subject.Name, b.Subject.Name); c != 0 {
-				return c
-			}
-			return strings.Compare(string(a.Role), string(b.Role))
-		})
+		slices.SortFunc(out, store.CompareGrants)
 	}
 	return out, err
 }

@@ -180,11 +180,8 @@ func (s *Store) Lookup(ctx context.Context, path hierarchy.Path) (hierarchy.Obje
 	if err := ctx.Err(); err != nil {
 		return hierarchy.Object{}, connections.Wrap(op, path.String(), err)
 	}
-	if err := path.Validate(); err != nil {
-		return hierarchy.Object{}, fail(op, path.String(), connections.ErrInvalidInput, "%v", err)
-	}
-	if len(path) > hierarchy.MaxDepth {
-		return hierarchy.Object{}, fail(op, path.String(), connections.ErrInvalidInput, "a path of %d segments names a column, not an object", len(path))
+	if err := store.ValidateObjectPath(op, path); err != nil {
+		return hierarchy.Object{}, err
 	}
 	var o hierarchy.Object
 	err := s.read(ctx, op, path.String(), func(q *txn) error {
@@ -356,11 +353,8 @@ func (s *Store) CountDescendants(ctx context.Context, id hierarchy.ID) (int64, e
 // ErrInvalidInput.
 func (s *Store) UpdateSettings(ctx context.Context, id hierarchy.ID, u store.SettingsUpdate) error {
 	const op = "sqlitestore.UpdateSettings"
-	if u.Enable != nil && !u.Enable.Valid() {
-		return fail(op, id.String(), connections.ErrInvalidInput, "enable setting %d is not inherit, enable or disable", *u.Enable)
-	}
-	if u.NewChildren != nil && !u.NewChildren.Valid() {
-		return fail(op, id.String(), connections.ErrInvalidInput, "new-children setting %d is not inherit, enable or disable", *u.NewChildren)
+	if err := store.ValidateSettingsUpdate(op, id, u); err != nil {
+		return err
 	}
 	return s.write(ctx, op, id.String(), func(q *txn) error {
 		r, err := loadByID(ctx, q, id, false)

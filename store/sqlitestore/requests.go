@@ -7,29 +7,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	connections "github.com/govkit/connections"
 	"github.com/govkit/connections/hierarchy"
 	"github.com/govkit/connections/store"
 )
-
-func checkRequest(r *store.Request, conn string) error {
-	switch {
-	case r.ID.IsZero():
-		return fmt.Errorf("zero request ID")
-	case r.Object.IsZero():
-		return fmt.Errorf("zero object ID")
-	case r.Connection != "" && r.Connection != conn:
-		return fmt.Errorf("request names connection %q, the change set %q", r.Connection, conn)
-	case r.Kind == "":
-		return fmt.Errorf("empty kind")
-	case r.State != "" && r.State != store.RequestOpen && r.State != store.RequestValidated:
-		return fmt.Errorf("unknown state %q", r.State)
-	}
-	return nil
-}
 
 // insertRequest stores r, raised by a change set of connection conn at at
 // (microseconds), on the object whose path key is opkey. An empty
@@ -222,10 +205,8 @@ func keyUnder(k []byte, keys map[string]struct{}) bool {
 // request; ErrConflict if it is not open. A zero At is set to now.
 func (s *Store) Validate(ctx context.Context, v store.Validation) error {
 	const op = "sqlitestore.Validate"
-	for i, t := range v.RemoveTags {
-		if err := checkTagRef(t); err != nil {
-			return fail(op, v.Request.String(), connections.ErrInvalidInput, "tag %d: %v", i, err)
-		}
+	if err := store.ValidateValidation(op, v); err != nil {
+		return err
 	}
 	at := s.stamp(v.At)
 	return s.write(ctx, op, v.Request.String(), func(q *txn) error {

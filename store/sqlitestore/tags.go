@@ -58,8 +58,8 @@ func editTags(ctx context.Context, q *txn, op string, id hierarchy.ID, edit func
 // name, is there; ErrInvalidInput for an empty name or unknown source.
 func (s *Store) AddTag(ctx context.Context, ref store.TagRef) error {
 	const op = "sqlitestore.AddTag"
-	if err := checkTagRef(ref); err != nil {
-		return fail(op, ref.Object.String(), connections.ErrInvalidInput, "%v", err)
+	if err := store.ValidateTagRef(op, ref); err != nil {
+		return err
 	}
 	t := tagRec{col: ref.Column, src: ref.Tag.Source, name: ref.Tag.Name, value: ref.Tag.Value}
 	return s.write(ctx, op, ref.Object.String(), func(q *txn) error {
@@ -136,11 +136,11 @@ func decodeTagCursor(s string) (tagCursor, bool) {
 // table, which is kept in that order for each tag name.
 func (s *Store) FindByTag(ctx context.Context, tq store.TagQuery, page store.Page) ([]store.TagHit, string, error) {
 	const op = "sqlitestore.FindByTag"
-	if tq.Name == "" {
-		if err := ctx.Err(); err != nil {
-			return nil, "", connections.Wrap(op, tq.Connection, err)
+	if err := store.ValidateTagQuery(op, tq); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, "", connections.Wrap(op, tq.Connection, cerr)
 		}
-		return nil, "", fail(op, tq.Connection, connections.ErrInvalidInput, "empty tag name")
+		return nil, "", err
 	}
 	query := `SELECT t.pkey, t.col, t.src, t.value, o.id FROM tags t
 		JOIN objects o ON o.depth = t.depth AND o.pkey = t.pkey

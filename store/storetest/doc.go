@@ -21,6 +21,9 @@
 //
 // # For implementers
 //
+//   - The input checks that do not depend on the backend are package
+//     store's Validate functions ([store.ValidateChangeSet] and the
+//     others); calling them first gives the errors the suite expects.
 //   - Names, keys and paths sort in byte order (in PostgreSQL, COLLATE "C").
 //   - Times are compared as instants with microsecond precision; a store
 //     may return them in UTC.
@@ -28,5 +31,6 @@
 //     in parallel.
 //
 // The package also offers small helpers for tests of other packages that
-// need a populated store: [NewTree], [Child], [Table], [Columns], [Add].
+// need a populated store: [NewTree], [Child], [Table], [Columns], [Add];
+// and for store benchmarks: [Fixture] and [Tables].
 package storetest

@@ -66,12 +66,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/govkit/connections/connectors"
 	"github.com/govkit/connections/connectors/memory"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/internal/fingerprint"
 	"github.com/govkit/connections/store"
 	objsync "github.com/govkit/connections/sync"
 )
@@ -495,7 +495,8 @@ func newEngine(ctx context.Context, st store.Store, p *memory.Platform, concurre
 
 // enumerate reads the whole platform through the Connector interface, with
 // the calls a sync makes and the same number in flight, and hashes every
-// table once (xxhash over the same kind of encoding sync fingerprints):
+// table and tag once with the encoding sync fingerprints listings with
+// (package internal/fingerprint):
 // the read-side floor. It returns the number of tables read.
 func enumerate(ctx context.Context, cn connectors.Connector, concurrency int) (int, error) {
 	tr, _ := cn.(connectors.TagReader)
@@ -543,15 +544,15 @@ func enumerate(ctx context.Context, cn connectors.Connector, concurrency int) (i
 						return err
 					}
 				}
-				var sum uint64
-				buf := make([]byte, 0, 1024)
+				var (
+					h   fingerprint.Hasher
+					sum uint64
+				)
 				for i := range tables {
-					var h uint64
-					buf, h = hashTable(buf, &tables[i])
-					sum += h
+					sum += h.Table(&tables[i])
 				}
-				for _, a := range tags {
-					sum += xxhash.Sum64String(a.Table + a.Column + a.Name + a.Value)
+				for i := range tags {
+					sum += h.Tag(&tags[i])
 				}
 				_ = sum
 				counts <- len(tables)
@@ -564,31 +565,11 @@ func enumerate(ctx context.Context, cn connectors.Connector, concurrency int) (i
 	return <-total, err
 }
 
+// appendString appends s to b prefixed with its length (a uvarint), as the
+// stores encode strings (see the store floors).
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
-}
-
-// hashTable hashes one table with its columns.
-func hashTable(b []byte, t *connectors.Table) ([]byte, uint64) {
-	b = b[:0]
-	b = appendString(b, t.Name)
-	b = appendString(b, t.Type)
-	b = appendString(b, t.Comment)
-	b = binary.AppendUvarint(b, uint64(len(t.Columns)))
-	for i := range t.Columns {
-		c := &t.Columns[i]
-		b = appendString(b, c.Name)
-		b = appendString(b, c.Type)
-		b = binary.AppendUvarint(b, uint64(c.Position))
-		if c.Nullable {
-			b = append(b, 1)
-		} else {
-			b = append(b, 0)
-		}
-		b = appendString(b, c.Comment)
-	}
-	return b, xxhash.Sum64(b)
 }
 
 // peakRSS returns VmHWM in MiB, or 0 where /proc is missing.

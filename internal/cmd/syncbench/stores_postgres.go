@@ -25,6 +25,7 @@ import (
 
 	"github.com/govkit/connections/connectors/memory"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/internal/fingerprint"
 	"github.com/govkit/connections/store"
 	"github.com/govkit/connections/store/pgstore"
 	"github.com/govkit/connections/tags"
@@ -230,7 +231,7 @@ func postgresFloor(ctx context.Context, dsn string, p *memory.Platform) (time.Du
 		g.Go(func() error {
 			var (
 				objs, tagRows [][]any
-				buf           []byte
+				h             fingerprint.Hasher
 			)
 			for j := range next {
 				tables, err := cn.Tables(gctx, j.db, j.schema)
@@ -243,8 +244,7 @@ func postgresFloor(ctx context.Context, dsn string, p *memory.Platform) (time.Du
 				for k := range tables {
 					t := &tables[k]
 					id := hierarchy.NewID()
-					var fp uint64
-					buf, fp = hashTable(buf, t)
+					fp := h.Table(t)
 					objs = append(objs, row(id, j.schemaID, [3]any{hostID, j.dbID, j.schemaID}, 4, t.Name, t.Type, fp|1, floorPGColumns(t.Columns)))
 					tagRows = append(tagRows, []any{id, "", int16(hierarchy.TagSystem), connTag, "", floorPGKey(scKey, t.Name)})
 				}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/govkit/connections/connectors/memory"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/internal/fingerprint"
 	"github.com/govkit/connections/store"
 	"github.com/govkit/connections/store/sqlitestore"
 	"github.com/govkit/connections/tags"
@@ -124,12 +125,11 @@ func sqliteFloor(ctx context.Context, dir string, p *memory.Platform, heap bool)
 			connTag := tags.DefaultConnectionTag(tech, "Bench", dbase.Name, sc.Name)
 			tagBlob := floorTags(connTag)
 			objs, tagArgs = objs[:0], tagArgs[:0]
-			var buf []byte
+			var h fingerprint.Hasher
 			for i := range tables {
 				t := &tables[i]
 				k := floorSegment(scKey, t.Name)
-				var fp uint64
-				buf, fp = hashTable(buf, t)
+				fp := h.Table(t)
 				objs = append(objs, row(4, k, t.Type, fp, 0, 0, floorColumns(t.Columns), tagBlob)...)
 				tagArgs = append(tagArgs, connTag, k, "", int64(hierarchy.TagSystem), int64(4), "")
 			}
