@@ -2,6 +2,7 @@ package connection_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -220,4 +221,44 @@ func TestTags_B19_B20_UserTagsAndImmutableSystemTags(t *testing.T) {
 	hits, _, err = e.svc.FindByTag(e.ctx, bob, store.TagQuery{Name: conn}, store.Page{})
 	require.NoError(t, err)
 	assert.Empty(t, hits, "bob may view no connection")
+}
+
+func TestOptionsNow_StampsGrants(t *testing.T) {
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	e := newEnv(t, func(o *connection.Options, _ *connectors.Registry) { o.Now = func() time.Time { return at } })
+	c := e.register("demo")
+	assert.Equal(t, at, c.CreatedAt)
+	g, err := e.svc.Grant(e.ctx, admin, hierarchy.MustParse("demo.sales"), subject("alice"))
+	require.NoError(t, err)
+	assert.Equal(t, at, g.GrantedAt, "Options.Now stamps grants, as it stamps everything else")
+	o := e.object("demo.sales.public.t1")
+	require.Len(t, o.Owners, 1)
+	assert.Equal(t, at, o.Owners[0].Grant.GrantedAt)
+}
+
+func TestTags_B19_ConnectionTagDerivationIsReplaceable(t *testing.T) {
+	derive := func(technology, conn, database, schema string) string {
+		return "conn:" + technology + "/" + conn + "/" + database + "/" + schema
+	}
+	e := newEnv(t, func(o *connection.Options, _ *connectors.Registry) {
+		o.ConnectionTag = derive
+		o.Tags = &tags.Options{ReservedPrefixes: []string{"conn:"}}
+	})
+	e.register("demo")
+	p := hierarchy.MustParse("demo.sales.public.t1")
+	want := derive("Memory", "Demo demo", "sales", "public")
+	o := e.object(p.String())
+	assert.Contains(t, o.Tags, hierarchy.Tag{Name: want, Source: hierarchy.TagSystem}, "the host's derivation names the tag")
+	for _, tg := range o.Tags {
+		assert.NotEqual(t, tags.DefaultConnectionTag("Memory", "Demo demo", "sales", "public"), tg.Name, "the default derivation is not used")
+	}
+	require.ErrorIs(t, e.svc.RemoveTag(e.ctx, admin, p, "", want), connections.ErrImmutable)
+	_, err := e.svc.AddTag(e.ctx, admin, p, "", "conn:forged", "")
+	require.ErrorIs(t, err, connections.ErrInvalidInput, "a reserved prefix cannot be forged as a user tag")
+
+	require.NoError(t, e.platform.AddTable("hr", "staging", connectors.Table{Name: "later", Type: hierarchy.TypeTable}))
+	_, err = e.svc.Sync(e.ctx, admin, hierarchy.Path{"demo"}, nil)
+	require.NoError(t, err)
+	later := e.object("demo.hr.staging.later")
+	assert.Contains(t, later.Tags, hierarchy.Tag{Name: derive("Memory", "Demo demo", "hr", "staging"), Source: hierarchy.TagSystem}, "tables found later too")
 }

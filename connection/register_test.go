@@ -1,7 +1,11 @@
 package connection_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +110,26 @@ func TestRegister_B6_Defaults(t *testing.T) {
 	assert.Equal(t, connection.DefaultInternalDatabase, c.Settings.InternalDatabase)
 }
 
+func TestRegister_B6_ZeroScheduleFieldsTakeDefaults(t *testing.T) {
+	e := newEnv(t)
+	only := connection.Settings{Schedule: connectionSchedule(0, 2*time.Hour)}
+	c, _, err := e.svc.Register(e.ctx, admin, connection.Registration{Key: "demo", DisplayName: "d", Technology: "memory", Settings: &only})
+	require.NoError(t, err, "a zero interval takes the default, as documented")
+	assert.Equal(t, connectionSchedule(24*time.Hour, 2*time.Hour), c.Settings.Schedule, "every 24 h at the offset given")
+
+	c, err = e.svc.UpdateSettings(e.ctx, admin, "demo", connection.Settings{Schedule: connectionSchedule(0, 3*time.Hour)})
+	require.NoError(t, err)
+	assert.Equal(t, connectionSchedule(24*time.Hour, 3*time.Hour), c.Settings.Schedule)
+
+	c, err = e.svc.UpdateSettings(e.ctx, admin, "demo", connection.Settings{Schedule: connectionSchedule(6*time.Hour, 0)})
+	require.NoError(t, err)
+	assert.Equal(t, connectionSchedule(6*time.Hour, 0), c.Settings.Schedule, "a zero offset with an interval is midnight")
+
+	c, err = e.svc.UpdateSettings(e.ctx, admin, "demo", connection.Settings{})
+	require.NoError(t, err)
+	assert.Equal(t, connection.DefaultSettings().Schedule, c.Settings.Schedule)
+}
+
 func TestRegister_B6_InvalidSettingCombinations(t *testing.T) {
 	snow := memory.NewPlatform("snow").Technology()
 	snow.Name, snow.DisplayName, snow.ProjectWorkspaces = "fakesnow", "Fake Snowflake", true
@@ -192,6 +216,36 @@ func TestRegister_B7_CredentialsNeverStored(t *testing.T) {
 		assert.NotContains(t, v, "hunter2", "config %s", k)
 	}
 	assert.Equal(t, connectors.Config{"host": "h"}, connectors.Config(c.Config))
+}
+
+func TestRegister_B7_NoSecretInLogsErrorsOrReports(t *testing.T) {
+	const secret, tagSecret = "hunter2-very-secret", "tag-secret-abc"
+	var logs bytes.Buffer
+	e := newEnv(t, func(o *connection.Options, _ *connectors.Registry) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.Credentials = func(_ context.Context, _ string, use connectors.Use) (connectors.Credentials, error) {
+			if use == connectors.UseTags {
+				return connectors.Credentials{"token": "wrong-" + tagSecret}, nil
+			}
+			return connectors.Credentials{"password": secret}, nil
+		}
+	})
+	e.platform.RequireCredentials(connectors.Credentials{"password": secret})
+	e.platform.RequireTagCredentials(connectors.Credentials{"token": tagSecret})
+
+	// The tag credentials are refused: every schema's tag listing fails,
+	// is logged and reported, and the registration with it.
+	_, report, err := e.svc.Register(e.ctx, admin, connection.Registration{Key: "demo", DisplayName: "d", Technology: "memory"})
+	require.ErrorIs(t, err, connections.ErrPermissionDenied)
+	require.NotNil(t, report)
+	require.NotEmpty(t, report.Failed)
+	b, jerr := json.Marshal(report)
+	require.NoError(t, jerr)
+	for what, text := range map[string]string{"error": err.Error(), "report": string(b), "logs": logs.String()} {
+		assert.NotContains(t, text, secret, what)
+		assert.NotContains(t, text, tagSecret, what)
+	}
+	assert.Contains(t, logs.String(), "list tags", "the failure was logged")
 }
 
 func TestRegister_B25_OnlyAdmins(t *testing.T) {

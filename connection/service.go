@@ -46,7 +46,8 @@ type Options struct {
 	// Sync configures the sync engine; its Logger, Now, ConnectionTag and
 	// Policies default to the ones above.
 	Sync *objsync.Options
-	// Perms configures the Data Owner resolver.
+	// Perms configures the Data Owner resolver; its Now defaults to the
+	// one above.
 	Perms *perms.Options
 	// Tags configures the tag rules.
 	Tags *tags.Options
@@ -111,7 +112,14 @@ func New(ctx context.Context, st store.Store, reg *connectors.Registry, opts *Op
 	if err := requests.EnsureSeeded(ctx, st); err != nil {
 		return nil, fmt.Errorf("connection: new service: %w", err)
 	}
-	res := perms.NewResolver(st, o.Perms)
+	var po perms.Options
+	if o.Perms != nil {
+		po = *o.Perms
+	}
+	if po.Now == nil {
+		po.Now = o.Now
+	}
+	res := perms.NewResolver(st, &po)
 	return &Service{
 		st:          st,
 		reg:         reg,

@@ -10,6 +10,7 @@ import (
 	"github.com/govkit/connections"
 	"github.com/govkit/connections/connectors"
 	"github.com/govkit/connections/store"
+	objsync "github.com/govkit/connections/sync"
 )
 
 // Errors of registration and settings. Each matches connections.ErrInvalidInput
@@ -48,7 +49,7 @@ const MaxKeyLength = 64
 // MaxDisplayNameLength is the longest display name accepted, in characters.
 const MaxDisplayNameLength = 256
 
-// ReservedKeys are the words a connection key may not be (compared without
+// reservedKeys are the words a connection key may not be (compared without
 // regard to case): the reference's reserved words.
 var reservedKeys = []string{"data", "connection", "object", "crawl", "search", "settings", "metadata", "permission", "sync", "bulk", "upgrade"}
 
@@ -100,13 +101,13 @@ func ValidateDisplayName(name string) error {
 
 // Default schedule of periodic sync: every 24 hours at 01:00 UTC (B6).
 const (
-	DefaultScheduleInterval = 24 * time.Hour
-	DefaultScheduleOffset   = time.Hour
+	DefaultScheduleInterval = objsync.DefaultInterval
+	DefaultScheduleOffset   = objsync.DefaultOffset
 )
 
 // DefaultInternalDatabase is the name of the library's own database or
 // catalog on the platform when the settings name none (B15).
-const DefaultInternalDatabase = "immuta"
+const DefaultInternalDatabase = objsync.DefaultInternalDatabase
 
 // DefaultSettings returns the settings a new connection gets (B6): sync
 // every 24 hours at 01:00 UTC, impersonation off, project workspaces off.
@@ -117,10 +118,16 @@ func DefaultSettings() Settings {
 	}
 }
 
-// withDefaults fills the zero fields of s that have defaults.
+// withDefaults fills the zero fields of s that have defaults: a zero
+// schedule interval is DefaultScheduleInterval, at DefaultScheduleOffset
+// unless an offset is given (the schedule objsync.NextRun reads into it),
+// and an empty internal database DefaultInternalDatabase.
 func withDefaults(s Settings) Settings {
-	if s.Schedule.Interval == 0 && s.Schedule.Offset == 0 {
-		s.Schedule = store.Schedule{Interval: DefaultScheduleInterval, Offset: DefaultScheduleOffset}
+	if s.Schedule.Interval == 0 {
+		s.Schedule.Interval = DefaultScheduleInterval
+		if s.Schedule.Offset == 0 {
+			s.Schedule.Offset = DefaultScheduleOffset
+		}
 	}
 	if s.InternalDatabase == "" {
 		s.InternalDatabase = DefaultInternalDatabase

@@ -494,3 +494,19 @@ func TestSync_B18_ReportedPathsOutliveTheChangeSets(t *testing.T) {
 		t.Fatalf("%d added events for %d added", n, rep.Counts.Added)
 	}
 }
+
+func TestSync_B18_ReportTimings(t *testing.T) {
+	v := newEnv(t, &objsync.Options{Now: fixedNow()})
+	v.schema("DB", "S", 2)
+	rep := v.syncClean()
+	if rep.Started.IsZero() || !rep.Finished.After(rep.Started) || rep.Duration != rep.Finished.Sub(rep.Started) {
+		t.Fatalf("timings: started %v, finished %v, duration %v", rep.Started, rep.Finished, rep.Duration)
+	}
+	dry, err := v.e.Sync(v.ctx, testKey, nil, &objsync.RunOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dry.DryRun || !dry.Started.After(rep.Finished) || dry.Duration != dry.Finished.Sub(dry.Started) {
+		t.Fatalf("dry-run timings: %+v", dry)
+	}
+}

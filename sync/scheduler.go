@@ -116,9 +116,11 @@ func NewScheduler(e *Engine, opts *SchedulerOptions) *Scheduler {
 }
 
 // Run runs periodic syncs until ctx is done. Each connection first runs
-// at the first slot of its schedule after Run sees it. When ctx is done,
-// Run cancels the syncs it started (ctx is their parent), waits for them
-// to return, and returns nil.
+// at the first slot of its schedule after Run sees it. When the store's
+// connections cannot be read, Run keeps the slots it planned and reads
+// again after Rescan; a slot that passed meanwhile runs then. When ctx is
+// done, Run cancels the syncs it started (ctx is their parent), waits for
+// them to return, and returns nil.
 func (s *Scheduler) Run(ctx context.Context) error {
 	if s.e == nil {
 		return connections.Wrap("sync: scheduler", "", fmt.Errorf("%w: no engine", connections.ErrInvalidInput))
@@ -133,8 +135,19 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for {
 		now := s.clock.Now()
 		conns, err := s.e.st.Connections(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn("sync scheduler: read connections", "err", err)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("sync scheduler: read connections; retrying after the rescan interval", "err", err)
+			}
+			// Keep the slots already planned: a connection whose slot
+			// passes while the store cannot be read runs at the next
+			// successful read, not a whole interval later.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.clock.After(s.rescan):
+			}
+			continue
 		}
 		seen := make(map[string]bool, len(conns))
 		for _, c := range conns {

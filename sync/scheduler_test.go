@@ -12,6 +12,7 @@ import (
 	"github.com/govkit/connections/connectors/memory"
 	"github.com/govkit/connections/hierarchy"
 	"github.com/govkit/connections/store"
+	"github.com/govkit/connections/store/memstore"
 	objsync "github.com/govkit/connections/sync"
 )
 
@@ -232,5 +233,63 @@ func TestScheduler_NilEngineIsAnError(t *testing.T) {
 	err := objsync.NewScheduler(nil, nil).Run(t.Context())
 	if !errors.Is(err, connections.ErrInvalidInput) {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+// flakyStore is a memstore whose Connections fails while fail is set.
+type flakyStore struct {
+	*memstore.Store
+	fail atomic.Bool
+}
+
+func (s *flakyStore) Connections(ctx context.Context) ([]store.Connection, error) {
+	if s.fail.Load() {
+		return nil, errors.New("store unreachable")
+	}
+	return s.Store.Connections(ctx)
+}
+
+func TestScheduler_SlotPassedWhileStoreUnreadableRunsAtNextRead(t *testing.T) {
+	v := newEnv(t, nil)
+	v.schema("DB", "S", 1)
+	fs := &flakyStore{Store: v.st}
+	e, err := objsync.New(fs, v.reg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newFakeClock(time.Date(2025, 3, 1, 0, 55, 0, 0, time.UTC))
+	results := make(chan result, 10)
+	s := objsync.NewScheduler(e, &objsync.SchedulerOptions{
+		Clock:    clk,
+		Rescan:   10 * time.Minute,
+		OnResult: func(key string, rep *objsync.Report, err error) { results <- result{key, rep, err} },
+	})
+	ctx, cancel := context.WithCancel(v.ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	if d := <-clk.waits; d != 5*time.Minute {
+		t.Fatalf("first wait %v, want until 01:00", d)
+	}
+	fs.fail.Store(true)
+	clk.Advance(5 * time.Minute) // 01:00, the slot: the store cannot be read
+	if d := <-clk.waits; d != 10*time.Minute {
+		t.Fatalf("wait after a failed read %v, want the rescan interval", d)
+	}
+	select {
+	case r := <-results:
+		t.Fatalf("synced while the store was unreadable: %+v", r)
+	default:
+	}
+	fs.fail.Store(false)
+	clk.Advance(10 * time.Minute) // 01:10: the store is back
+	select {
+	case r := <-results:
+		if r.key != testKey || r.err != nil {
+			t.Fatalf("result %+v", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the 01:00 slot that passed while the store was unreadable never ran")
 	}
 }

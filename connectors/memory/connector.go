@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -52,6 +53,20 @@ var (
 func (p *Platform) Connector(creds connectors.Credentials) *Connector {
 	return &Connector{p: p, creds: maps.Clone(creds)}
 }
+
+// String describes the connector by its platform's name, never by its
+// credentials (B7).
+func (c *Connector) String() string {
+	if c == nil || c.p == nil {
+		return "memory.Connector{}"
+	}
+	return fmt.Sprintf("memory.Connector{platform: %q}", c.p.name)
+}
+
+// Format implements fmt.Formatter so that every verb, and loggers that
+// print values with fmt (such as slog's text handler), print String and
+// never the credentials the connector holds (B7).
+func (c *Connector) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
 // Close closes the connector. It always returns nil, also when called
 // again.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -562,5 +563,27 @@ func TestHookScriptsMidListing(t *testing.T) {
 	mustOK(t, err)
 	if !slices.Equal(seen, []string{"public"}) {
 		t.Errorf("fn called for %v; the dropped schema must be skipped", seen)
+	}
+}
+
+func TestConnector_B7_PrintsNoCredentials(t *testing.T) {
+	const secret = "pa55word-s3cret"
+	c := memory.NewPlatform("demo").Connector(connectors.Credentials{"password": secret})
+	var logs strings.Builder
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("opened", "connector", c)
+	outs := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%q"} {
+		outs = append(outs, fmt.Sprintf(verb, c), fmt.Sprintf(verb, struct{ C *memory.Connector }{c}))
+	}
+	for _, out := range outs {
+		if strings.Contains(out, secret) || strings.Contains(out, fmt.Sprintf("%x", secret)) {
+			t.Errorf("a credential shows: %s", out)
+		}
+	}
+	if got := fmt.Sprint(c); got != `memory.Connector{platform: "demo"}` {
+		t.Errorf("Sprint = %s", got)
+	}
+	if got := fmt.Sprint((*memory.Connector)(nil)); got != "memory.Connector{}" {
+		t.Errorf("Sprint(nil) = %s", got)
 	}
 }

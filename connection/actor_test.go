@@ -1,0 +1,155 @@
+package connection_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/govkit/connections"
+	"github.com/govkit/connections/connection"
+	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/perms"
+	"github.com/govkit/connections/store"
+)
+
+// state renders everything the store holds, for "nothing was written"
+// checks.
+func (e *env) state() string {
+	e.t.Helper()
+	var b strings.Builder
+	put := func(v any) {
+		out, err := json.Marshal(v)
+		require.NoError(e.t, err)
+		b.Write(out)
+		b.WriteByte('\n')
+	}
+	conns, err := e.st.Connections(e.ctx)
+	require.NoError(e.t, err)
+	put(conns)
+	var walk func(id hierarchy.ID)
+	walk = func(id hierarchy.ID) {
+		kids, err := e.st.Snapshot(e.ctx, id)
+		require.NoError(e.t, err)
+		for _, k := range kids {
+			put(k)
+			fmt.Fprintf(&b, "fp=%d\n", k.Fingerprint)
+			if k.Kind() != hierarchy.KindTable {
+				walk(k.ID)
+			}
+		}
+	}
+	for _, c := range conns {
+		host, err := e.st.Object(e.ctx, c.HostID)
+		require.NoError(e.t, err)
+		put(host)
+		walk(c.HostID)
+	}
+	grants, err := e.st.Grants(e.ctx, store.GrantFilter{})
+	require.NoError(e.t, err)
+	put(grants)
+	reqs, _, err := e.st.Requests(e.ctx, store.RequestFilter{}, pageAll())
+	require.NoError(e.t, err)
+	put(reqs)
+	pols, err := e.st.Policies(e.ctx)
+	require.NoError(e.t, err)
+	put(pols)
+	return b.String()
+}
+
+// TestFacade_B25_EveryMutatingCallChecksItsActor calls every method of the
+// facade that writes, as someone who owns nothing, as no one, and as an
+// owner of something else: each must give ErrPermissionDenied and write
+// nothing.
+func TestFacade_B25_EveryMutatingCallChecksItsActor(t *testing.T) {
+	e := newEnv(t)
+	e.register("demo")
+	hr, sales := hierarchy.MustParse("demo.hr.public"), hierarchy.MustParse("demo.sales")
+	hrTable := hierarchy.MustParse("demo.hr.public.t1")
+	_, err := e.svc.Grant(e.ctx, admin, sales, subject("alice"))
+	require.NoError(t, err)
+	_, err = e.svc.Grant(e.ctx, admin, hr, subject("carol"))
+	require.NoError(t, err)
+	_, err = e.svc.AddTag(e.ctx, admin, hrTable, "id", "pii", "")
+	require.NoError(t, err)
+	require.NoError(t, e.svc.SetEnable(e.ctx, admin, hr, hierarchy.Enable))
+	_, err = e.svc.ActivatePolicy(e.ctx, admin, connection.NewColumnAddedPolicy)
+	require.NoError(t, err)
+	require.NoError(t, e.platform.AddColumn("hr", "public", "t1", hierarchy.Column{Name: "email", Type: "TEXT"}))
+	_, err = e.svc.Sync(e.ctx, admin, hr, nil)
+	require.NoError(t, err)
+	reqs, _, err := e.svc.Requests(e.ctx, admin, hrTable, store.RequestOpen, store.Page{})
+	require.NoError(t, err)
+	require.Len(t, reqs, 1)
+	reqID := reqs[0].ID
+
+	calls := map[string]func(perms.Principal) error{
+		"Register": func(p perms.Principal) error {
+			_, _, err := e.svc.Register(e.ctx, p, connection.Registration{Key: "other", DisplayName: "o", Technology: "memory"})
+			return err
+		},
+		"UpdateSettings": func(p perms.Principal) error {
+			_, err := e.svc.UpdateSettings(e.ctx, p, "demo", connection.Settings{})
+			return err
+		},
+		"Deregister": func(p perms.Principal) error { return e.svc.Deregister(e.ctx, p, "demo") },
+		"Sync": func(p perms.Principal) error {
+			_, err := e.svc.Sync(e.ctx, p, hr, nil)
+			return err
+		},
+		"SetEnable":      func(p perms.Principal) error { return e.svc.SetEnable(e.ctx, p, hr, hierarchy.Disable) },
+		"SetNewChildren": func(p perms.Principal) error { return e.svc.SetNewChildren(e.ctx, p, hr, hierarchy.Enable) },
+		"Delete": func(p perms.Principal) error {
+			_, err := e.svc.Delete(e.ctx, p, hrTable)
+			return err
+		},
+		"Grant": func(p perms.Principal) error {
+			_, err := e.svc.Grant(e.ctx, p, hr, subject("mallory"))
+			return err
+		},
+		"Revoke": func(p perms.Principal) error { return e.svc.Revoke(e.ctx, p, hr, subject("carol")) },
+		"AddTag": func(p perms.Principal) error {
+			_, err := e.svc.AddTag(e.ctx, p, hrTable, "", "x", "")
+			return err
+		},
+		"RemoveTag": func(p perms.Principal) error { return e.svc.RemoveTag(e.ctx, p, hrTable, "id", "pii") },
+		"Validate": func(p perms.Principal) error {
+			_, err := e.svc.Validate(e.ctx, p, reqID)
+			return err
+		},
+		"ActivatePolicy": func(p perms.Principal) error {
+			_, err := e.svc.ActivatePolicy(e.ctx, p, connection.NewColumnAddedPolicy)
+			return err
+		},
+		"StagePolicy": func(p perms.Principal) error {
+			_, err := e.svc.StagePolicy(e.ctx, p, connection.NewColumnAddedPolicy)
+			return err
+		},
+	}
+	actors := map[string]perms.Principal{
+		"bob, who owns nothing":           bob,
+		"no one":                          {},
+		"an admin flag without a name":    {Admin: true},
+		"alice, owner of another subtree": alice,
+	}
+	before := e.state()
+	for name, call := range calls {
+		for who, p := range actors {
+			err := call(p)
+			require.ErrorIs(t, err, connections.ErrPermissionDenied, "%s as %s", name, who)
+			require.Equal(t, before, e.state(), "%s as %s wrote something", name, who)
+		}
+	}
+
+	// The owner of the subtree may do what owners do.
+	carol := perms.User("carol")
+	_, err = e.svc.Validate(e.ctx, carol, reqID)
+	require.NoError(t, err)
+	_, err = e.svc.Sync(e.ctx, carol, hr, nil)
+	require.NoError(t, err)
+	require.NoError(t, e.svc.RemoveTag(e.ctx, carol, hrTable, "id", "pii"))
+	_, err = e.svc.Delete(e.ctx, carol, hrTable)
+	require.NoError(t, err)
+}
