@@ -64,8 +64,9 @@ type Settings struct {
 	// case.
 	InternalDatabase string `json:"internal_database,omitempty"`
 	// MaxDeleteShare, when above zero, is the share (0 to 1) of a
-	// container's children one sync may mark deleted; a sync that would
-	// mark more leaves that container as it is and reports it (B17).
+	// container's children, and of the synced subtree's objects, one sync
+	// may mark deleted; a sync that would mark more leaves the containers
+	// that would go past it as they are and reports them (B17).
 	MaxDeleteShare float64 `json:"max_delete_share,omitempty"`
 }
 

@@ -68,8 +68,12 @@
 // Settings.MaxDeleteShare above zero, a container whose listing would
 // mark more than that share of its active children deleted is not written
 // at all (an error matching connections.ErrLimitExceeded in
-// Report.Failed); a change set marking a single child deleted is always
-// allowed, so that dropping the only table of a schema is not refused.
+// Report.Failed); a change set marking a single child deleted passes this
+// check, so that dropping the only table of a schema is not refused. The
+// same share bounds the whole run: the objects it marks deleted, counted
+// with everything under them, may not exceed that share of the objects
+// under the synced root; containers that would go past it are refused
+// the same way, so many small deletions cannot add up to a mass one.
 //
 // A change set the store rejects because the store changed meanwhile
 // (connections.ErrConflict or ErrAlreadyExists, such as an object deleted

@@ -47,6 +47,13 @@ type run struct {
 	internal string           // the internal database's name (B15)
 	maxShare float64
 
+	// The fail-safe's budget for the whole run (B17): with a
+	// MaxDeleteShare, the objects this run may mark deleted, counted with
+	// what is under them, out of the objects under the root at the start.
+	budgetMu gosync.Mutex
+	budget   int64
+	spent    int64
+
 	slots   chan struct{}
 	dbs     errgroup.Group
 	schemas errgroup.Group
@@ -98,6 +105,20 @@ func (e *Engine) newRun(ctx context.Context, conn store.Connection, root hierarc
 		if _, err := r.lookup(ctx, root); err != nil {
 			return nil, err
 		}
+	}
+	if r.maxShare > 0 {
+		rootID := host.ID
+		switch len(root) {
+		case 2:
+			rootID = r.db.ID
+		case 3, 4:
+			rootID = r.schema.ID
+		}
+		n, err := e.st.CountDescendants(ctx, rootID)
+		if err != nil {
+			return nil, fmt.Errorf("count objects under %s: %w", root, err)
+		}
+		r.budget = max(int64(r.maxShare*float64(n)), failSafeMinDeletes)
 	}
 	set, err := e.open(ctx, &conn, ro)
 	if err != nil {
@@ -501,6 +522,41 @@ type job struct {
 	isNew     bool                  // created by this sync: no snapshot to read
 }
 
+// failSafe applies Settings.MaxDeleteShare (B17) to a change set: it may
+// mark deleted no more than that share of the container's active
+// children (one is always allowed), and, over the whole run, no more than
+// that share of the objects under the root, counting what is under each
+// object marked deleted. A change set within both is charged to the run's
+// budget; one beyond either is refused whole.
+func (r *run) failSafe(ctx context.Context, container hierarchy.Path, out *diffOutput) error {
+	n := len(out.cs.MarkDeleted)
+	if r.maxShare <= 0 || n == 0 {
+		return nil
+	}
+	if n > failSafeMinDeletes && float64(n) > r.maxShare*float64(out.active) {
+		return fmt.Errorf("%w: the listing would mark %d of %d active children deleted, more than MaxDeleteShare %g allows; nothing under it was changed",
+			connections.ErrLimitExceeded, n, out.active, r.maxShare)
+	}
+	cost := int64(n)
+	if container.Kind() != hierarchy.KindSchema { // a table has nothing under it
+		for _, id := range out.cs.MarkDeleted {
+			below, err := r.e.st.CountDescendants(ctx, id)
+			if err != nil {
+				return fmt.Errorf("count objects under a deleted child: %w", err)
+			}
+			cost += below
+		}
+	}
+	r.budgetMu.Lock()
+	defer r.budgetMu.Unlock()
+	if r.spent+cost > r.budget {
+		return fmt.Errorf("%w: marking %d more objects deleted would bring this run to %d, more than MaxDeleteShare %g of the %s subtree allows (%d); nothing under it was changed",
+			connections.ErrLimitExceeded, cost, r.spent+cost, r.maxShare, r.root, r.budget)
+	}
+	r.spent += cost
+	return nil
+}
+
 // settle compares a container's listing with its snapshot and applies the
 // change set. It reports whether the change set was applied (or, in a dry
 // run, would have been). An apply that conflicts with a concurrent change
@@ -534,9 +590,8 @@ func (r *run) settle(ctx context.Context, j *job) (*diffOutput, bool) {
 			record = 0
 		}
 		out.cs.Fingerprint = record
-		if n := len(out.cs.MarkDeleted); r.maxShare > 0 && n > failSafeMinDeletes && float64(n) > r.maxShare*float64(out.active) {
-			r.fail(j.path, "fail-safe", fmt.Errorf("%w: the listing would mark %d of %d active children deleted, more than MaxDeleteShare %g allows; nothing under it was changed",
-				connections.ErrLimitExceeded, n, out.active, r.maxShare))
+		if err := r.failSafe(ctx, j.path, out); err != nil {
+			r.fail(j.path, "fail-safe", err)
 			r.commit(out, nil, false)
 			return out, false
 		}

@@ -538,3 +538,56 @@ func TestSync_B17_ConnectorPanicFailsItsSubtreeOnly(t *testing.T) {
 		t.Fatalf("failed %+v", rep.Failed)
 	}
 }
+
+// TestSync_B17_FailSafeBudgetCoversTheWholeRun: containers that each lose
+// few children still add up; the run refuses the ones that would take it
+// past MaxDeleteShare of the synced subtree, and leaves them as they were.
+func TestSync_B17_FailSafeBudgetCoversTheWholeRun(t *testing.T) {
+	v := newEnv(t, nil)
+	for i := range 8 {
+		v.schema("DB", fmt.Sprintf("S%d", i), 1)
+	}
+	v.syncClean()
+	// 17 objects under the host: DB, 8 schemas, 8 tables; half is 8.
+	v.settings(func(s *store.Settings) { s.MaxDeleteShare = 0.5 })
+	for i := range 8 {
+		v.must(v.p.DropTable("DB", fmt.Sprintf("S%d", i), "t0"))
+	}
+	rep := v.sync(nil)
+	deleted := 0
+	for i := range 8 {
+		if v.obj(fmt.Sprintf("snow.DB.S%d.t0", i)).State == hierarchy.DeletedRemotely {
+			deleted++
+		}
+	}
+	if deleted != 8 {
+		t.Fatalf("8 of 17 objects is within half: %d deleted, failed %+v", deleted, rep.Failed)
+	}
+
+	v.settings(func(s *store.Settings) { s.MaxDeleteShare = 0.25 })
+	for i := range 8 {
+		v.table("DB", fmt.Sprintf("S%d", i), "t0", "a")
+	}
+	v.syncClean()
+	for i := range 8 {
+		v.must(v.p.DropTable("DB", fmt.Sprintf("S%d", i), "t0"))
+	}
+	rep = v.sync(nil)
+	deleted = 0
+	for i := range 8 {
+		if v.obj(fmt.Sprintf("snow.DB.S%d.t0", i)).State == hierarchy.DeletedRemotely {
+			deleted++
+		}
+	}
+	if deleted != 4 {
+		t.Fatalf("a quarter of 17 objects is 4: %d deleted", deleted)
+	}
+	if len(rep.Failed) != 4 || !errors.Is(rep.Err(), connections.ErrLimitExceeded) {
+		t.Fatalf("the refused schemas must be reported: %+v", rep.Failed)
+	}
+	for _, f := range rep.Failed {
+		if f.Op != "fail-safe" {
+			t.Fatalf("failed %+v", f)
+		}
+	}
+}
