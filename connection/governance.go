@@ -50,8 +50,10 @@ func (s *Service) AddTag(ctx context.Context, actor perms.Principal, path hierar
 }
 
 // RemoveTag removes a user tag from the object at path or one of its
-// columns. System, platform and New tags cannot be removed this way
-// (ErrImmutable).
+// columns. System and platform tags cannot be removed (ErrImmutable). The
+// New tag is removed by validating its column's request; a New tag no
+// request is open for (tagged while no policy targeted New) is removed
+// here by an owner or admin.
 func (s *Service) RemoveTag(ctx context.Context, actor perms.Principal, path hierarchy.Path, column, name string) error {
 	obj, err := s.lookup(ctx, path)
 	if err != nil {
@@ -59,6 +61,9 @@ func (s *Service) RemoveTag(ctx context.Context, actor perms.Principal, path hie
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionTag, &obj); err != nil {
 		return err
+	}
+	if name == hierarchy.NewTagName && column != "" {
+		return s.reqs.ClearNew(ctx, actor, &obj, column)
 	}
 	if err := s.tags.RemoveUserTag(ctx, &obj, column, name); err != nil {
 		return connections.Wrap("untag", path.String(), err)

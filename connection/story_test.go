@@ -108,3 +108,38 @@ func TestStory_B22_NoPolicyNoRequests_B14_NewSourcesUntagged(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, tasks, "the policy is staged: no requests")
 }
+
+// TestStory_B14_B22_NewTagWithoutRequestCanBeCleared: a New tag put on
+// while no policy targeted New has no request to validate; an owner clears
+// it by hand. While a request is open, it must be validated instead.
+func TestStory_B14_B22_NewTagWithoutRequestCanBeCleared(t *testing.T) {
+	e := newEnv(t)
+	e.register("demo")
+	table := hierarchy.MustParse("demo.sales.public.t1")
+	require.NoError(t, e.svc.SetEnable(e.ctx, admin, hierarchy.MustParse("demo.sales.public"), hierarchy.Enable))
+	_, err := e.svc.Grant(e.ctx, admin, table, subject("alice"))
+	require.NoError(t, err)
+	require.NoError(t, e.platform.AddColumn("sales", "public", "t1", hierarchy.Column{Name: "early", Type: "TEXT"}))
+	_, err = e.svc.Sync(e.ctx, admin, table, nil)
+	require.NoError(t, err)
+	o := e.object(table.String())
+	early, _ := o.Column("early")
+	require.True(t, hasNewTag(early), "tagged while the policy is staged")
+
+	_, err = e.svc.ActivatePolicy(e.ctx, admin, connection.NewColumnAddedPolicy)
+	require.NoError(t, err)
+	require.NoError(t, e.platform.AddColumn("sales", "public", "t1", hierarchy.Column{Name: "late", Type: "TEXT"}))
+	_, err = e.svc.Sync(e.ctx, admin, table, nil)
+	require.NoError(t, err)
+
+	require.ErrorIs(t, e.svc.RemoveTag(e.ctx, bob, table, "early", hierarchy.NewTagName), connections.ErrPermissionDenied)
+	err = e.svc.RemoveTag(e.ctx, alice, table, "late", hierarchy.NewTagName)
+	require.ErrorIs(t, err, connections.ErrConflict, "an open request is validated, not bypassed")
+	require.NoError(t, e.svc.RemoveTag(e.ctx, alice, table, "early", hierarchy.NewTagName))
+	o = e.object(table.String())
+	early, _ = o.Column("early")
+	late, _ := o.Column("late")
+	assert.False(t, hasNewTag(early))
+	assert.True(t, hasNewTag(late))
+	require.ErrorIs(t, e.svc.RemoveTag(e.ctx, alice, table, "early", hierarchy.NewTagName), connections.ErrNotFound)
+}

@@ -18,6 +18,7 @@ type Store interface {
 	store.ObjectReader
 	store.RequestStore
 	store.PolicyStore
+	store.TagStore
 }
 
 // Options configure a Service. A nil *Options means the defaults.
@@ -191,4 +192,46 @@ func (s *Service) Stage(ctx context.Context, p perms.Principal, name string) (st
 		return store.Policy{}, err
 	}
 	return setActive(ctx, s.st, name, actor(p), false, s.now)
+}
+
+// ClearNew removes the New tag from a column of obj for which no
+// column_added request is open: one tagged while no active policy
+// targeted New (B14 tags new columns whatever the policies; B22 raises
+// requests only under such a policy), whose tag no validation could
+// otherwise ever remove. Owners of obj and admins may; while a request is
+// open, it must be validated instead (ErrConflict names it).
+func (s *Service) ClearNew(ctx context.Context, p perms.Principal, obj *hierarchy.Object, column string) error {
+	const op = "clear new tag"
+	if err := s.res.Check(ctx, p, perms.ActionValidate, obj); err != nil {
+		return err
+	}
+	path := obj.Path.Child(column).String()
+	if column == "" || obj.Kind() != hierarchy.KindTable {
+		return connections.Wrap(op, path, fmt.Errorf("%w: the New tag is on a table's column; name one", connections.ErrInvalidInput))
+	}
+	if !hasNewTag(obj, column) {
+		return connections.Wrap(op, path, fmt.Errorf("column has no New tag: %w", connections.ErrNotFound))
+	}
+	f := store.RequestFilter{Connection: obj.Path.Key(), Under: []hierarchy.ID{obj.ID}, State: store.RequestOpen}
+	page := store.Page{Limit: store.MaxPageLimit}
+	for {
+		reqs, next, err := s.st.Requests(ctx, f, page)
+		if err != nil {
+			return connections.Wrap(op, path, err)
+		}
+		for _, r := range reqs {
+			if r.Object == obj.ID && r.Column == column && r.Kind == store.RequestColumnAdded {
+				return connections.Wrap(op, path, fmt.Errorf("%w: request %s is open for this column; validate it instead", connections.ErrConflict, r.ID))
+			}
+		}
+		if next == "" {
+			break
+		}
+		page.After = next
+	}
+	ref := store.TagRef{Object: obj.ID, Column: column, Tag: tags.New()}
+	if err := s.st.RemoveTag(ctx, ref); err != nil {
+		return connections.Wrap(op, path, err)
+	}
+	return nil
 }

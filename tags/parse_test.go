@@ -101,5 +101,5 @@ func ExampleCheckEdit() {
 	// user: <nil>
 	// system: immutable: system tags are derived by the library and cannot be edited or deleted
 	// platform: immutable: platform tags are ingested from the platform and replaced by every sync; change them on the platform
-	// new: immutable: the New tag is removed by validating the column's request, not by hand
+	// new: immutable: the New tag is removed by validating the column's request, or by requests.Service.ClearNew when none is open
 }

@@ -96,7 +96,7 @@ func CheckEdit(src hierarchy.TagSource) error {
 	case hierarchy.TagPlatform:
 		return fmt.Errorf("%w: platform tags are ingested from the platform and replaced by every sync; change them on the platform", connections.ErrImmutable)
 	case hierarchy.TagNew:
-		return fmt.Errorf("%w: the New tag is removed by validating the column's request, not by hand", connections.ErrImmutable)
+		return fmt.Errorf("%w: the New tag is removed by validating the column's request, or by requests.Service.ClearNew when none is open", connections.ErrImmutable)
 	}
 	return fmt.Errorf("%w: unknown tag source %s", connections.ErrInvalidInput, src)
 }
