@@ -42,11 +42,7 @@ func (s *Service) AddTag(ctx context.Context, actor perms.Principal, path hierar
 	if err := s.perms.Check(ctx, actor, perms.ActionTag, &obj); err != nil {
 		return store.TagRef{}, err
 	}
-	ref, err := s.tags.AddUserTag(ctx, &obj, column, name, value)
-	if err != nil {
-		return store.TagRef{}, connections.Wrap("tag", path.String(), err)
-	}
-	return ref, nil
+	return s.tags.AddUserTag(ctx, &obj, column, name, value) // errors name the operation and path
 }
 
 // RemoveTag removes a user tag from the object at path or one of its
@@ -65,10 +61,7 @@ func (s *Service) RemoveTag(ctx context.Context, actor perms.Principal, path hie
 	if name == hierarchy.NewTagName && column != "" {
 		return s.reqs.ClearNew(ctx, actor, &obj, column)
 	}
-	if err := s.tags.RemoveUserTag(ctx, &obj, column, name); err != nil {
-		return connections.Wrap("untag", path.String(), err)
-	}
-	return nil
+	return s.tags.RemoveUserTag(ctx, &obj, column, name) // errors name the operation and path
 }
 
 // FindByTag returns a page of the objects and columns carrying a tag, in

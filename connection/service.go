@@ -177,7 +177,7 @@ func (s *Service) Register(ctx context.Context, actor perms.Principal, r Registr
 		return Connection{}, nil, connections.Wrap("register", r.Key, err)
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionRegister, nil); err != nil {
-		return fail(err)
+		return Connection{}, nil, err // names the operation already
 	}
 	if err := ValidateKey(r.Key); err != nil {
 		return fail(err)
