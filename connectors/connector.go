@@ -89,8 +89,11 @@ type TagAssignment struct {
 type DatabaseLister interface {
 	// DatabaseTables calls fn once per schema of the database that has
 	// tables, with all of that schema's tables, schemas in name order
-	// (byte order, as strings.Compare). If it returns an error, schemas fn
-	// was not called for are unknown, not empty. An error from fn stops the
-	// listing and is returned.
+	// (byte order, as strings.Compare), from one goroutine at a time. If
+	// it returns an error, schemas fn was not called for are unknown, not
+	// empty. An error from fn stops the listing and is returned.
+	//
+	// Sync uses it to list a whole database in one pass when the connector
+	// reads no tags (TagReader), instead of one Tables call per schema.
 	DatabaseTables(ctx context.Context, database string, fn func(schema string, tables []Table) error) error
 }

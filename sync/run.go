@@ -258,7 +258,12 @@ func (r *run) syncDatabase(ctx context.Context, db child, only string) {
 	}
 	out, ok := r.settle(ctx, j)
 	dbObj := &db.obj
-	for _, c := range descend(out, ok) {
+	children := descend(out, ok)
+	if dl, bulk := r.cn.(connectors.DatabaseLister); bulk && r.tr == nil && len(children) > 1 {
+		r.syncDatabaseBulk(ctx, dbObj, dl, children)
+		return
+	}
+	for _, c := range children {
 		if ctx.Err() != nil {
 			return
 		}
@@ -269,6 +274,47 @@ func (r *run) syncDatabase(ctx context.Context, db child, only string) {
 	}
 }
 
+// syncDatabaseBulk lists every table of a database in one pass, through a
+// connector's DatabaseLister, and hands each schema's tables to the
+// schema workers as they arrive: one round trip for the database instead
+// of one per schema. It is used when the connector reads no tags, so the
+// workers need no connector call of their own while the listing holds its
+// slot. A schema the listing does not name has no tables, if the listing
+// completed; if it failed, the schemas it had not reached are reported
+// and left as they are (B17).
+func (r *run) syncDatabaseBulk(ctx context.Context, db *hierarchy.Object, dl connectors.DatabaseLister, children []child) {
+	byName := make(map[string]child, len(children))
+	for _, c := range children {
+		byName[c.obj.Name()] = c
+	}
+	err := r.call(ctx, func() error {
+		return dl.DatabaseTables(ctx, db.Name(), func(schema string, tables []connectors.Table) error {
+			c, ok := byName[schema]
+			if !ok {
+				return nil // not a child to sync: new since the schema listing, internal or a duplicate
+			}
+			delete(byName, schema)
+			r.schemas.Go(func() error {
+				r.compareSchema(ctx, db, c, "", tables, nil, false)
+				return nil
+			})
+			return ctx.Err()
+		})
+	})
+	for _, c := range byName {
+		if err != nil {
+			r.fail(c.obj.Path, "list tables", err)
+			r.nDone.Add(1)
+			continue
+		}
+		r.schemas.Go(func() error {
+			r.compareSchema(ctx, db, c, "", nil, nil, false)
+			return nil
+		})
+	}
+	r.progress()
+}
+
 // syncSchema lists a schema's tables (and their platform tags), skips the
 // schema if its fingerprint is unchanged, and otherwise compares and
 // applies.
@@ -276,7 +322,6 @@ func (r *run) syncSchema(ctx context.Context, db *hierarchy.Object, sc child, on
 	if ctx.Err() != nil {
 		return
 	}
-	defer func() { r.nDone.Add(1); r.progress() }()
 	path := sc.obj.Path
 	dbName, scName := db.Name(), sc.obj.Name()
 	// The tables and their tags are listed at the same time.
@@ -295,6 +340,8 @@ func (r *run) syncSchema(ctx context.Context, db *hierarchy.Object, sc child, on
 	wg.Wait()
 	if err != nil {
 		r.fail(path, "list tables", err)
+		r.nDone.Add(1)
+		r.progress()
 		return
 	}
 	tagsOK := false
@@ -307,6 +354,19 @@ func (r *run) syncSchema(ctx context.Context, db *hierarchy.Object, sc child, on
 			tagsOK = true
 		}
 	}
+	r.compareSchema(ctx, db, sc, only, tables, assigned, tagsOK)
+}
+
+// compareSchema skips a schema whose listing has its recorded fingerprint,
+// and otherwise compares the listing with the store and applies the
+// difference.
+func (r *run) compareSchema(ctx context.Context, db *hierarchy.Object, sc child, only string, tables []connectors.Table, assigned []connectors.TagAssignment, tagsOK bool) {
+	defer func() { r.nDone.Add(1); r.progress() }()
+	if ctx.Err() != nil {
+		return
+	}
+	path := sc.obj.Path
+	dbName, scName := db.Name(), sc.obj.Name()
 	normalize(tables, hierarchy.TypeTable)
 	if !slices.IsSortedFunc(tables, byTableName) {
 		slices.SortStableFunc(tables, byTableName)
