@@ -60,6 +60,11 @@
 //
 // # Safety
 //
+// A connector that lists a whole database at once
+// (connectors.DatabaseLister) and reads no tags is asked once per database
+// instead of once per schema; the schemas still flow to the workers one
+// at a time as the listing streams them.
+//
 // A listing that fails (an error, a timeout, refused credentials,
 // cancellation) never deletes or disables anything under it: the subtree
 // is left as it was and named in Report.Failed, and the rest of the sync

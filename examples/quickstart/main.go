@@ -107,7 +107,7 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "\nLast sync: %d tables crawled, %d schemas unchanged (skipped), %d column(s) changed\n",
 		report.Counts.Tables, report.Counts.Unchanged, report.Counts.ColumnsChanged)
 	for _, c := range report.ColumnsChanged {
-		fmt.Fprintf(w, "  changed %s.%s: %s -> %s\n", c.Table, c.Column, c.Old.Type, c.New.Type)
+		fmt.Fprintf(w, "  changed %s: %s -> %s\n", c.Table.Child(c.Column), c.Old.Type, c.New.Type)
 	}
 
 	// 7. alice's tasks: validate the new column, and its New tag goes.
@@ -117,7 +117,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\nalice has %d open request(s):\n", len(tasks))
 	for _, r := range tasks {
-		fmt.Fprintf(w, "  %s %s.%s\n", r.Kind, r.Path, r.Column)
+		fmt.Fprintf(w, "  %s %s\n", r.Kind, r.Path.Child(r.Column))
 		if _, err := svc.Validate(ctx, alice, r.ID); err != nil {
 			return err
 		}
