@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -349,40 +350,66 @@ func (a *applier) applyTags(ctx context.Context) error {
 	return nil
 }
 
-// insertAdds inserts the new children with multi-row INSERTs.
+// insertAdds inserts the new children with multi-row INSERTs, in the
+// shared form when the rows of a statement share their common values.
 func (a *applier) insertAdds(ctx context.Context) error {
 	cs := a.cs
 	if len(cs.Add) == 0 {
 		return nil
 	}
-	depth := int64(len(a.ctrPath) + 1)
-	at := any(a.at)
+	depth := any(int64(len(a.ctrPath) + 1))
+	at := any(a.at) // boxed once
+	rows := make([]addRow, len(cs.Add))
+	var prev *child
+	for i := range cs.Add {
+		o := &cs.Add[i]
+		c := a.kids[o.ID]
+		r := &rows[i]
+		r.shared = [objShared]any{depth, at, int64(o.State), int64(o.Enable), int64(o.NewChildren), at, nil, nil}
+		if !o.CreatedAt.IsZero() && o.CreatedAt.UnixMicro() != a.at {
+			r.shared[5] = o.CreatedAt.UnixMicro()
+		}
+		if o.State == hierarchy.DeletedRemotely {
+			r.shared[6] = at
+			if !o.DeletedAt.IsZero() {
+				r.shared[6] = o.DeletedAt.UnixMicro()
+			}
+		}
+		if c.tagsSet {
+			// A sync gives every new table the same tags: a list equal
+			// to the one before is encoded once.
+			if prev != nil && prev.tagsSet && slices.Equal(prev.tags, c.tags) {
+				r.tags = rows[i-1].tags
+			} else {
+				r.tags = encodeTags(c.tags)
+			}
+			r.shared[7] = r.tags
+		}
+		prev = c
+	}
 	args := make([]any, 0, objInsertCols*min(len(cs.Add), objRowsPerInsert))
 	for start := 0; start < len(cs.Add); {
 		n := chunk(len(cs.Add)-start, objRowsPerInsert)
+		shared := sameShared(rows[start : start+n])
 		args = args[:0]
+		if shared {
+			args = append(args, rows[start].shared[:]...)
+		}
 		for i := start; i < start+n; i++ {
 			o := &cs.Add[i]
-			c := a.kids[o.ID]
-			created := at
-			if !o.CreatedAt.IsZero() {
-				created = o.CreatedAt.UnixMicro()
+			key, id, typ, comment, fp, cols := a.kids[o.ID].key, o.ID[:], o.Type, o.Comment, int64(o.Fingerprint), a.addCols[i]
+			if shared {
+				args = append(args, key, id, typ, comment, fp, cols)
+				continue
 			}
-			var deleted any
-			if o.State == hierarchy.DeletedRemotely {
-				deleted = at
-				if !o.DeletedAt.IsZero() {
-					deleted = o.DeletedAt.UnixMicro()
-				}
-			}
-			var tags []byte
-			if c.tagsSet {
-				tags = encodeTags(c.tags)
-			}
-			args = append(args, depth, c.key, o.ID[:], o.Type, o.Comment, int64(o.State), int64(o.Enable), int64(o.NewChildren),
-				int64(o.Fingerprint), created, at, deleted, a.addCols[i], tags)
+			sh := &rows[i].shared
+			args = append(args, sh[0], key, id, typ, comment, sh[2], sh[3], sh[4], fp, sh[5], sh[1], sh[6], cols, sh[7])
 		}
-		if _, err := a.q.exec(insertObjectsSQL(n), args...); err != nil {
+		query := insertObjectsSQLs[n]
+		if shared {
+			query = insertObjectsSharedSQLs[n]
+		}
+		if _, err := a.q.exec(query, args...); err != nil {
 			if isUnique(err) {
 				return a.explainTaken(ctx, err)
 			}
@@ -393,11 +420,41 @@ func (a *applier) insertAdds(ctx context.Context) error {
 	return nil
 }
 
-// The columns an INSERT of new objects sets; the counts start at zero.
+// addRow holds the values of a new object's row that the rows of a
+// change set usually share, in the order of objSharedColNames (tags last,
+// as a []byte or nil), and its encoded tags.
+type addRow struct {
+	shared [objShared]any
+	tags   []byte
+}
+
+// sameShared reports whether rows share their common values.
+func sameShared(rows []addRow) bool {
+	first := &rows[0]
+	for i := 1; i < len(rows); i++ {
+		r := &rows[i]
+		for j := range objShared - 1 {
+			if r.shared[j] != first.shared[j] {
+				return false
+			}
+		}
+		if (r.tags == nil) != (first.tags == nil) || !bytes.Equal(r.tags, first.tags) {
+			return false
+		}
+	}
+	return true
+}
+
+// The columns an INSERT of new objects sets, in the order of the full
+// form and of the shared form (the objShared values rows usually share,
+// then the objOwn values of each row); the counts start at zero.
 const (
 	objInsertColNames = "depth, pkey, id, type, comment, state, enable, new_children, fingerprint, created_at, updated_at, deleted_at, columns, tags, n_children, n_descendants"
 	objInsertValues   = "?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0"
 	objInsertCols     = 14
+	objSharedColNames = "depth, updated_at, state, enable, new_children, created_at, deleted_at, tags, pkey, id, type, comment, fingerprint, columns, n_children, n_descendants"
+	objShared         = 8
+	objOwn            = 6
 )
 
 // chunk returns how many of n rows the next multi-row statement takes: up
@@ -414,7 +471,10 @@ func chunk(n, max int) int {
 	return c
 }
 
-// explainTaken finds which Add took a name or ID that is taken.
+// explainTaken finds which Add took a name or ID that is taken. The
+// transaction holds the rows the change set inserted before the failure
+// (INSERT OR FAIL keeps those of the failed statement too): an Add whose
+// name is held by its own ID is one of them.
 func (a *applier) explainTaken(ctx context.Context, cause error) error {
 	const op = "sqlitestore.Apply"
 	depth := len(a.ctrPath) + 1
@@ -438,13 +498,11 @@ func (a *applier) explainTaken(ctx context.Context, cause error) error {
 	return fail(op, a.where, connections.ErrAlreadyExists, "an added name or ID is taken: %v", cause)
 }
 
-// insertSQL returns a multi-row INSERT of n rows of values (such as
-// "?,?,0").
+// insertSQL returns a multi-row INSERT OR FAIL of n rows of values (such
+// as "?,?,0").
 func insertSQL(table, cols, values string, n int) string {
 	var b strings.Builder
-	row := "(" + values + ")"
-	b.Grow(len(table) + len(cols) + 32 + n*(len(row)+1))
-	b.WriteString("INSERT INTO ")
+	b.WriteString("INSERT OR FAIL INTO ")
 	b.WriteString(table)
 	b.WriteString(" (")
 	b.WriteString(cols)
@@ -453,7 +511,9 @@ func insertSQL(table, cols, values string, n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(row)
+		b.WriteByte('(')
+		b.WriteString(values)
+		b.WriteByte(')')
 	}
 	return b.String()
 }
@@ -508,20 +568,28 @@ func markDeleted(ctx context.Context, q *txn, depth int, key []byte, at int64) e
 // writeTags brings the tags table in step with the children's tag lists.
 func (a *applier) writeTags() error {
 	depth := int64(len(a.ctrPath) + 1)
-	var gone, puts []any
+	var d tagRows
 	for _, c := range a.order {
 		if c.tagsSet {
-			gone, puts = tagDiff(gone, puts, depth, c.key, c.origTags, c.tags)
+			d.diff(depth, c.key, c.origTags, c.tags)
 		}
 	}
-	return writeTagRows(a.q, gone, puts)
+	return d.write(a.q)
 }
 
-// tagDiff appends to gone the keys (name, pkey, col, src) of the tag rows
-// of the object at (depth, key) that are in orig and not in final, and to
-// puts the rows (name, pkey, col, src, depth, value) that are new or
-// changed in final. Both lists are sorted with cmpTag.
-func tagDiff(gone, puts []any, depth int64, key []byte, orig, final []tagRec) ([]any, []any) {
+// tagRows are the changes to the tags table that bring it in step with
+// objects' tag lists.
+type tagRows struct {
+	gone []any // keys (name, pkey, col, src) of rows to delete
+	puts []any // new rows (name, pkey, col, src, depth, value)
+	sets []any // new values of rows (value, name, pkey, col, src)
+}
+
+// diff adds the changes that take the tag rows of the object at (depth,
+// key) from the list orig to the list final (both sorted with cmpTag).
+// The tags table has a row for each tag of orig and none for those that
+// are not in it.
+func (d *tagRows) diff(depth int64, key []byte, orig, final []tagRec) {
 	i, j := 0, 0
 	for i < len(orig) || j < len(final) {
 		var c int
@@ -536,42 +604,71 @@ func tagDiff(gone, puts []any, depth int64, key []byte, orig, final []tagRec) ([
 		switch {
 		case c < 0:
 			t := orig[i]
-			gone = append(gone, t.name, key, t.col, int64(t.src))
+			d.gone = append(d.gone, t.name, key, t.col, int64(t.src))
 			i++
 		case c > 0:
 			t := final[j]
-			puts = append(puts, t.name, key, t.col, int64(t.src), depth, t.value)
+			d.puts = append(d.puts, t.name, key, t.col, int64(t.src), depth, t.value)
 			j++
 		default:
 			if orig[i].value != final[j].value {
 				t := final[j]
-				puts = append(puts, t.name, key, t.col, int64(t.src), depth, t.value)
+				d.sets = append(d.sets, t.value, t.name, key, t.col, int64(t.src))
 			}
 			i++
 			j++
 		}
 	}
-	return gone, puts
 }
 
-// writeTagRows deletes the tag rows whose keys (4 values each) are in
-// gone and writes the rows (6 values each) in puts.
-func writeTagRows(q *txn, gone, puts []any) error {
-	for i := 0; i+4 <= len(gone); i += 4 {
-		if _, err := q.exec(sqlDeleteTag, gone[i:i+4]...); err != nil {
+func (d *tagRows) empty() bool { return len(d.gone)+len(d.puts)+len(d.sets) == 0 }
+
+// write deletes, inserts and updates the rows: new rows with multi-row
+// INSERTs, in the shared form when the rows of a statement differ only by
+// their key (a sync's connection tag on a schema's tables).
+func (d *tagRows) write(q *txn) error {
+	for i := 0; i+4 <= len(d.gone); i += 4 {
+		if _, err := q.exec(sqlDeleteTag, d.gone[i:i+4]...); err != nil {
+			return err
+		}
+	}
+	for i := 0; i+5 <= len(d.sets); i += 5 {
+		if _, err := q.exec(sqlSetTagValue, d.sets[i:i+5]...); err != nil {
 			return err
 		}
 	}
 	const ncols = 6
-	rows := len(puts) / ncols
+	rows := len(d.puts) / ncols
+	var args []any
 	for start := 0; start < rows; {
 		n := chunk(rows-start, tagRowsPerInsert)
-		if _, err := q.exec(upsertTagsSQL(n), puts[start*ncols:(start+n)*ncols]...); err != nil {
+		puts := d.puts[start*ncols : (start+n)*ncols]
+		query, qargs := insertTagsSQLs[n], puts
+		if sameTagShared(puts) {
+			// name, col, src, depth, value; then every key.
+			args = append(args[:0], puts[0], puts[2], puts[3], puts[4], puts[5])
+			for i := 1; i < len(puts); i += ncols {
+				args = append(args, puts[i])
+			}
+			query, qargs = insertTagsSharedSQLs[n], args
+		}
+		if _, err := q.exec(query, qargs...); err != nil {
 			return err
 		}
 		start += n
 	}
 	return nil
+}
+
+// sameTagShared reports whether the tag rows puts (six values each) share
+// their name, column, source, depth and value.
+func sameTagShared(puts []any) bool {
+	for i := 6; i < len(puts); i += 6 {
+		if puts[i] != puts[0] || puts[i+2] != puts[2] || puts[i+3] != puts[3] || puts[i+4] != puts[4] || puts[i+5] != puts[5] {
+			return false
+		}
+	}
+	return true
 }
 
 // writeContainer records the new children in the counts of the container

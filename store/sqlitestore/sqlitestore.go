@@ -73,8 +73,9 @@ type Options struct {
 	// DefaultCacheSize.
 	CacheSize int
 	// MaxConns caps the connections Open keeps to the file: one writes at a
-	// time, the others read concurrently. Zero means DefaultMaxConns.
-	// NewWithDB leaves the host's pool as it is.
+	// time, the others read concurrently. Zero means DefaultMaxConns. With
+	// two or more, one connection is kept for writes alone. NewWithDB
+	// leaves the host's pool as it is.
 	MaxConns int
 }
 
@@ -82,8 +83,14 @@ type Options struct {
 // safe for concurrent use, also by several processes sharing the file.
 // Make one with Open or NewWithDB.
 type Store struct {
-	db      *sql.DB
-	ownDB   bool // Open made db; Close closes it
+	db *sql.DB
+	// wdb is the pool writes take their connection from: for a store made
+	// by Open, a pool of one connection of its own, so that every write
+	// finds the pages it read and wrote last in its page cache (a
+	// connection that another one wrote after must drop its whole cache
+	// and read the pages again); db for NewWithDB.
+	wdb     *sql.DB
+	ownDB   bool // Open made db and wdb; Close closes them
 	pragmas []string
 	log     *slog.Logger
 	now     func() time.Time
@@ -96,7 +103,9 @@ type Store struct {
 	closing atomic.Bool // Close was called
 	closed  atomic.Bool // calls fail
 
-	stmts map[string]*sql.Stmt // prepared when the store opens; read-only after
+	// stmts and wstmts are prepared on db and wdb when the store opens;
+	// read-only after.
+	stmts, wstmts map[string]*sql.Stmt
 
 	leaseMu sync.Mutex
 	leases  map[*lease]struct{}
@@ -134,12 +143,27 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, connections.Wrap(op, path, err)
 	}
+	wdb := db
+	if o.MaxConns > 1 {
+		// One connection for writes, the others for reads.
+		if wdb, err = sql.Open("sqlite", u.String()); err != nil {
+			_ = db.Close()
+			return nil, connections.Wrap(op, path, err)
+		}
+		wdb.SetMaxOpenConns(1)
+		wdb.SetMaxIdleConns(1)
+		o.MaxConns--
+	}
 	db.SetMaxOpenConns(o.MaxConns)
 	db.SetMaxIdleConns(o.MaxConns)
 	s := newStore(db, o)
-	s.ownDB = true
+	s.wdb, s.ownDB = wdb, true
 	if err := s.init(ctx, path, true); err != nil {
+		s.closeStmts()
 		_ = db.Close()
+		if wdb != db {
+			_ = wdb.Close()
+		}
 		return nil, err
 	}
 	return s, nil
@@ -164,9 +188,7 @@ func NewWithDB(ctx context.Context, db *sql.DB, opts *Options) (*Store, error) {
 	s := newStore(db, o)
 	s.pragmas = connPragmas(o)
 	if err := s.init(ctx, "", false); err != nil {
-		for _, st := range s.stmts {
-			_ = st.Close()
-		}
+		s.closeStmts()
 		return nil, err
 	}
 	return s, nil
@@ -222,9 +244,10 @@ func connPragmas(o Options) []string {
 
 func newStore(db *sql.DB, o Options) *Store {
 	return &Store{
-		db: db, log: o.Logger, now: o.Now, busy: o.BusyTimeout,
+		db: db, wdb: db, log: o.Logger, now: o.Now, busy: o.BusyTimeout,
 		wsem:   make(chan struct{}, 1),
 		stmts:  map[string]*sql.Stmt{},
+		wstmts: map[string]*sql.Stmt{},
 		leases: map[*lease]struct{}{},
 	}
 }
@@ -246,13 +269,29 @@ func (s *Store) Close() error {
 		l.release()
 	}
 	s.closed.Store(true)
+	s.closeStmts()
+	if !s.ownDB {
+		return nil
+	}
+	var werr error
+	if s.wdb != s.db {
+		werr = s.wdb.Close()
+	}
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	return werr
+}
+
+func (s *Store) closeStmts() {
 	for _, st := range s.stmts {
 		_ = st.Close()
 	}
-	if s.ownDB {
-		return s.db.Close()
+	if s.wdb != s.db {
+		for _, st := range s.wstmts {
+			_ = st.Close()
+		}
 	}
-	return nil
 }
 
 // txn is one transaction, read or write. Its statements are prepared once
@@ -261,6 +300,7 @@ type txn struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	s     *Store
+	stmts map[string]*sql.Stmt // the store's, prepared on the pool tx is of
 	local map[string]*sql.Stmt
 }
 
@@ -273,7 +313,7 @@ func (t *txn) prepared(query string) (*sql.Stmt, error) {
 		return st, nil
 	}
 	var st *sql.Stmt
-	if ps := t.s.stmts[query]; ps != nil {
+	if ps := t.stmts[query]; ps != nil {
 		st = t.tx.StmtContext(t.ctx, ps)
 	} else {
 		var err error
@@ -326,8 +366,8 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
-// prepare prepares the statements every sync runs; the store calls it
-// once, when it opens, before any other use of the pool.
+// prepare prepares the statements every sync runs, on both pools; the
+// store calls it once, when it opens, before any other use of the pools.
 func (s *Store) prepare(ctx context.Context) error {
 	for _, q := range hotStatements() {
 		st, err := s.db.PrepareContext(ctx, q)
@@ -335,6 +375,11 @@ func (s *Store) prepare(ctx context.Context) error {
 			return err
 		}
 		s.stmts[q] = st
+		if s.wdb == s.db {
+			s.wstmts[q] = st
+		} else if s.wstmts[q], err = s.wdb.PrepareContext(ctx, q); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -358,7 +403,7 @@ func (s *Store) read(ctx context.Context, op, path string, fn func(t *txn) error
 			return err
 		}
 		defer func() { _ = tx.Rollback() }()
-		return fn(&txn{ctx: ctx, tx: tx, s: s})
+		return fn(&txn{ctx: ctx, tx: tx, s: s, stmts: s.stmts})
 	})
 	return mapErr(op, path, err)
 }
@@ -387,7 +432,7 @@ func (s *Store) write(ctx context.Context, op, path string, fn func(t *txn) erro
 		return connections.Wrap(op, path, ctx.Err())
 	}
 	defer func() { <-s.wsem }()
-	c, err := s.db.Conn(ctx)
+	c, err := s.wdb.Conn(ctx)
 	if err != nil {
 		return mapErr(op, path, err)
 	}
@@ -409,7 +454,7 @@ func (s *Store) write(ctx context.Context, op, path string, fn func(t *txn) erro
 		if err != nil {
 			return err
 		}
-		t = &txn{ctx: ctx, tx: tx, s: s}
+		t = &txn{ctx: ctx, tx: tx, s: s, stmts: s.wstmts}
 		if _, err := t.exec(lockSQL); err != nil {
 			_ = tx.Rollback()
 			return err

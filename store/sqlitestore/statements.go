@@ -32,19 +32,64 @@ const (
 		fingerprint = CASE ?2 WHEN 0 THEN fingerprint ELSE ?2 END WHERE depth = ?3 AND pkey = ?4`
 	sqlAncestorDesc = `UPDATE objects SET n_descendants = n_descendants + ? WHERE depth = ? AND pkey = ?`
 	sqlDeleteTag    = `DELETE FROM tags WHERE name = ? AND pkey = ? AND col = ? AND src = ?`
+	sqlSetTagValue  = `UPDATE tags SET value = ? WHERE name = ? AND pkey = ? AND col = ? AND src = ?`
 	sqlInsertReq    = `INSERT INTO requests (id, connection, kind, object, opkey, path, col, col_type, state, created_at, validated_at, validated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
-// insertObjectsSQL and upsertTagsSQL return the multi-row statements that
-// write n new objects, or n tag rows.
+// The multi-row INSERTs that write new objects and tag rows, by rows per
+// statement: a power of two up to objRowsPerInsert (tagRowsPerInsert),
+// each prepared once. They are INSERT OR FAIL: a violated constraint
+// stops the statement and leaves the rows it wrote before, which the
+// caller's transaction rolls back with the rest; with the default ABORT,
+// SQLite would keep a statement journal of every page each multi-row
+// statement touches, so as to undo it alone, which is a copy of every
+// page written and, past 64 KiB a statement, a temporary file.
+//
+// Each comes in two forms: one binding every value of every row, and a
+// shared form for rows that differ only in their own values (an object's
+// key, ID, type, comment, fingerprint and columns; a tag row's key), where
+// the values common to the rows are bound once: a sync adds a schema's
+// tables with the same state, settings, times and tag list, and one tag
+// row each, of the same name.
+var (
+	insertObjectsSQLs       = multiRowSQLs(objRowsPerInsert, insertObjectsSQL)
+	insertObjectsSharedSQLs = multiRowSQLs(objRowsPerInsert, insertObjectsSharedSQL)
+	insertTagsSQLs          = multiRowSQLs(tagRowsPerInsert, insertTagsSQL)
+	insertTagsSharedSQLs    = multiRowSQLs(tagRowsPerInsert, insertTagsSharedSQL)
+)
+
+// multiRowSQLs returns the statements f(n), by n, for n a power of two up
+// to max (the other entries are empty).
+func multiRowSQLs(max int, f func(n int) string) []string {
+	out := make([]string, max+1)
+	for n := 1; n <= max; n *= 2 {
+		out[n] = f(n)
+	}
+	return out
+}
+
 func insertObjectsSQL(n int) string {
 	return insertSQL("objects", objInsertColNames, objInsertValues, n)
 }
 
-func upsertTagsSQL(n int) string {
-	return insertSQL("tags", "name, pkey, col, src, depth, value", "?,?,?,?,?,?", n) +
-		` ON CONFLICT (name, pkey, col, src) DO UPDATE SET value = excluded.value`
+// insertObjectsSharedSQL binds the objShared values common to the rows
+// first (?1 to ?8), then objOwn values per row. The rows' own parameters
+// are anonymous, numbered on from the largest before them: SQLite lists
+// named and numbered parameters, and the driver looks every parameter's
+// name up in that list, which numbering them all would make quadratic.
+func insertObjectsSharedSQL(n int) string {
+	return insertSQL("objects", objSharedColNames, "?1,?2,?3,?4,?5,?6,?7,?8,?,?,?,?,?,?,0,0", n)
+}
+
+func insertTagsSQL(n int) string {
+	return insertSQL("tags", "name, pkey, col, src, depth, value", "?,?,?,?,?,?", n)
+}
+
+// insertTagsSharedSQL binds the name, column, source, depth and value
+// common to the rows first (?1 to ?5), then each row's key.
+func insertTagsSharedSQL(n int) string {
+	return insertSQL("tags", "name, col, src, depth, value, pkey", "?1,?2,?3,?4,?5,?", n)
 }
 
 // hotStatements returns the statements the store prepares when it opens.
@@ -52,13 +97,14 @@ func hotStatements() []string {
 	out := []string{
 		lockSQL, sqlObjByID, sqlObjByIDDetail, sqlObjByKey, sqlObjByKeyFull, sqlIDByKey,
 		sqlChildren, sqlSnapshot, sqlDescendants, sqlChild,
-		sqlUpdateObject, sqlUpdateTags, sqlMarkDeleted, sqlContainer, sqlAncestorDesc, sqlDeleteTag, sqlInsertReq,
+		sqlUpdateObject, sqlUpdateTags, sqlMarkDeleted, sqlContainer, sqlAncestorDesc, sqlDeleteTag, sqlSetTagValue, sqlInsertReq,
 	}
-	for n := 1; n <= objRowsPerInsert; n *= 2 {
-		out = append(out, insertObjectsSQL(n))
-	}
-	for n := 1; n <= tagRowsPerInsert; n *= 2 {
-		out = append(out, upsertTagsSQL(n))
+	for _, l := range [][]string{insertObjectsSQLs, insertObjectsSharedSQLs, insertTagsSQLs, insertTagsSharedSQLs} {
+		for _, q := range l {
+			if q != "" {
+				out = append(out, q)
+			}
+		}
 	}
 	return out
 }

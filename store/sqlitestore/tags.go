@@ -43,14 +43,15 @@ func editTags(ctx context.Context, q *txn, op string, id hierarchy.ID, edit func
 	if err != nil {
 		return err
 	}
-	gone, puts := tagDiff(nil, nil, int64(r.depth), r.pkey, orig, final)
-	if len(gone)+len(puts) == 0 {
+	var d tagRows
+	d.diff(int64(r.depth), r.pkey, orig, final)
+	if d.empty() {
 		return nil
 	}
 	if _, err := q.exec(`UPDATE objects SET tags = ? WHERE depth = ? AND pkey = ?`, encodeTags(final), r.depth, r.pkey); err != nil {
 		return err
 	}
-	return writeTagRows(q, gone, puts)
+	return d.write(q)
 }
 
 // AddTag puts a tag on an object or column. ErrNotFound if the object (or
