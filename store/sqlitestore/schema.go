@@ -161,6 +161,22 @@ func inspect(ctx context.Context, q *sql.Conn) (fileState, error) {
 	return st, err
 }
 
+// inspectConsistent is inspect in one read transaction, so that its three
+// reads see the same state of the file: read one by one, they could see
+// another process's first migration half, its tables but not yet its
+// application_id, and take the file for a foreign one.
+func inspectConsistent(ctx context.Context, c *sql.Conn) (st fileState, err error) {
+	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
+		return st, err
+	}
+	defer func() {
+		if _, cerr := c.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err == nil {
+			err = cerr
+		}
+	}()
+	return inspect(ctx, c)
+}
+
 // check refuses a file that is not ours or is newer than latest.
 func (st fileState) check(op, path string, latest int) error {
 	switch {
@@ -176,13 +192,24 @@ func (st fileState) check(op, path string, latest int) error {
 	return nil
 }
 
-// init checks the file, puts it in WAL mode and migrates it. Nothing is
-// written to a file check refuses.
+// init checks the file, puts it in WAL mode and migrates it, then
+// prepares the statements. Nothing is written to a file check refuses.
+// Processes opening a new file at once find it busy while one of them
+// creates it (switching to WAL mode, for one, does not wait for locks):
+// those steps are retried while the file stays busy.
 func (s *Store) init(ctx context.Context, path string, requireWAL bool) error {
 	op := "sqlitestore.Open"
 	if !requireWAL {
 		op = "sqlitestore.NewWithDB"
 	}
+	if err := s.retryBusy(ctx, op, func() error { return s.setUp(ctx, op, path, requireWAL) }); err != nil {
+		return err
+	}
+	return mapErr(op, path, s.prepare(ctx))
+}
+
+// setUp is init but for the prepared statements.
+func (s *Store) setUp(ctx context.Context, op, path string, requireWAL bool) error {
 	c, err := s.db.Conn(ctx)
 	if err != nil {
 		return mapErr(op, path, err)
@@ -195,7 +222,7 @@ func (s *Store) init(ctx context.Context, path string, requireWAL bool) error {
 	}
 	steps := migrations()
 	latest := steps[len(steps)-1].version
-	st, err := inspect(ctx, c)
+	st, err := inspectConsistent(ctx, c)
 	if err != nil {
 		return mapErr(op, path, err)
 	}
@@ -212,11 +239,7 @@ func (s *Store) init(ctx context.Context, path string, requireWAL bool) error {
 		}
 		s.log.Warn("sqlitestore: the database is not in WAL mode; reads wait for writes", "journal_mode", mode)
 	}
-	if err := migrate(ctx, c, op, path, steps, s.log, s.now); err != nil {
-		return err
-	}
-	_ = c.Close() // give the connection back for prepare
-	return mapErr(op, path, s.prepare(ctx))
+	return migrate(ctx, c, op, path, steps, s.log, s.now)
 }
 
 // migrate brings the file to the last of steps in one write transaction:
