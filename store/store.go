@@ -16,6 +16,7 @@ type Store interface {
 	GrantStore
 	RequestStore
 	PolicyStore
+	AdminStore
 	// Close releases the store's resources. A store must not be used after.
 	Close() error
 }
@@ -137,6 +138,18 @@ type PolicyStore interface {
 	Policies(ctx context.Context) ([]Policy, error)
 	// PutPolicy creates or replaces the named policy.
 	PutPolicy(ctx context.Context, p Policy) error
+}
+
+// AdminStore keeps the users and groups who are admins (B25).
+type AdminStore interface {
+	// AddAdmin makes a.Subject an admin. ErrAlreadyExists if it is one;
+	// ErrInvalidInput if the subject is not a user or group with a name.
+	AddAdmin(ctx context.Context, a Admin) error
+	// RemoveAdmin makes the subject an admin no more. ErrNotFound if it
+	// is not one.
+	RemoveAdmin(ctx context.Context, s Subject) error
+	// Admins returns every admin, ordered by subject kind and name.
+	Admins(ctx context.Context) ([]Admin, error)
 }
 
 // ChildLister is an optional ability of an ObjectReader: every direct

@@ -183,6 +183,16 @@ type Subject struct {
 	Name string      `json:"name"`
 }
 
+// Admin makes a user, or every member of a group, an admin (B25): one who
+// may do everything, in every connection. Hosts may name admins
+// themselves too (perms.Principal.Admin); these are the ones the store
+// keeps, so that every process sharing it sees the same.
+type Admin struct {
+	Subject Subject   `json:"subject"`
+	AddedBy string    `json:"added_by,omitempty"`
+	AddedAt time.Time `json:"added_at"`
+}
+
 // Role is what a grant allows. Data Owner is the only role today.
 type Role string
 

@@ -175,20 +175,46 @@ func ValidateTagQuery(op string, q TagQuery) error {
 // object ID, a user or group with a name, and a role. The error's Path is
 // the object ID.
 func ValidateGrant(op string, g Grant) error {
-	var msg string
+	msg := checkSubject(g.Subject)
 	switch {
 	case g.Object.IsZero():
 		msg = "zero object ID"
-	case g.Subject.Kind != SubjectUser && g.Subject.Kind != SubjectGroup:
-		msg = "subject kind must be user or group"
-	case g.Subject.Name == "":
-		msg = "empty subject name"
+	case msg != "":
 	case g.Role == "":
 		msg = "empty role"
 	default:
 		return nil
 	}
 	return fail(op, g.Object.String(), connections.ErrInvalidInput, "%s", msg)
+}
+
+// ValidateAdmin checks the input of AdminStore.AddAdmin: a user or group
+// with a name. The error's Path is the subject's name.
+func ValidateAdmin(op string, a Admin) error {
+	if msg := checkSubject(a.Subject); msg != "" {
+		return fail(op, a.Subject.Name, connections.ErrInvalidInput, "%s", msg)
+	}
+	return nil
+}
+
+// checkSubject returns what is wrong with s, or "".
+func checkSubject(s Subject) string {
+	switch {
+	case s.Kind != SubjectUser && s.Kind != SubjectGroup:
+		return "subject kind must be user or group"
+	case s.Name == "":
+		return "empty subject name"
+	}
+	return ""
+}
+
+// CompareSubjects orders subjects as AdminStore.Admins returns them: by
+// kind (users first), then name (byte order).
+func CompareSubjects(a, b Subject) int {
+	if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 // ValidateValidation checks the input of RequestStore.Validate: every tag
@@ -209,10 +235,7 @@ func CompareGrants(a, b Grant) int {
 	if c := bytes.Compare(a.Object[:], b.Object[:]); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Subject.Kind, b.Subject.Kind); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.Subject.Name, b.Subject.Name); c != 0 {
+	if c := CompareSubjects(a.Subject, b.Subject); c != 0 {
 		return c
 	}
 	return strings.Compare(string(a.Role), string(b.Role))

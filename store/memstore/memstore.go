@@ -40,6 +40,7 @@ type Store struct {
 	reqs     map[hierarchy.ID]*reqRec
 	reqOrder *reqIndex
 	policies map[string]store.Policy
+	admins   map[store.Subject]store.Admin
 
 	leaseMu sync.Mutex
 	leases  map[string]*lease
@@ -72,6 +73,7 @@ func (s *Store) reset() {
 	s.reqs = map[hierarchy.ID]*reqRec{}
 	s.reqOrder = &reqIndex{}
 	s.policies = map[string]store.Policy{}
+	s.admins = map[store.Subject]store.Admin{}
 }
 
 // Close drops everything the store holds so that its memory can be

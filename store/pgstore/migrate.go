@@ -16,7 +16,7 @@ import (
 
 // SchemaVersion is the version of the store's schema this code writes and
 // reads. Open migrates older schemas up to it and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // appMarker is recorded with every migration, so that a schema of
 // another application with a table of the same name is told apart.
@@ -140,6 +140,18 @@ func migrations() []migration {
 				connection text COLLATE "C" PRIMARY KEY,
 				holder     uuid NOT NULL,
 				expires_at timestamptz NOT NULL
+			)`,
+		},
+	}, {
+		version:     2,
+		description: "admins",
+		statements: []string{
+			`CREATE TABLE {s}.admins (
+				subject_kind smallint NOT NULL,
+				subject      text COLLATE "C" NOT NULL,
+				added_by     text NOT NULL,
+				added_at     timestamptz NOT NULL,
+				PRIMARY KEY (subject_kind, subject)
 			)`,
 		},
 	}}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	connections "github.com/govkit/connections"
+	"github.com/govkit/connections/store"
 	"github.com/govkit/connections/store/pgstore"
 	"github.com/govkit/connections/store/storetest"
 )
@@ -193,4 +194,34 @@ func TestBadDSN(t *testing.T) {
 	for e := error(err); e != nil; e = errors.Unwrap(e) {
 		assert.NotContains(t, e.Error(), secret, "no error in the chain holds the password")
 	}
+}
+
+// A schema at version 1 with data in it (made by rolling version 2 back
+// by hand: it only added the admins table) opens with today's code: it is
+// migrated, keeps its data, and the admins table works.
+func TestMigrateFromVersion1KeepsData(t *testing.T) {
+	ctx := t.Context()
+	dsn := testDSN(t)
+	schema := schemaName("v1")
+	dropSchema(t, dsn, schema)
+	s, err := pgstore.Open(ctx, dsn, &pgstore.Options{Schema: schema})
+	require.NoError(t, err)
+	c, host := storetest.NewConnection(storetest.Key("v1"))
+	require.NoError(t, s.CreateConnection(ctx, c, host))
+	require.NoError(t, s.Close())
+	pool := adminPool(t)
+	_, err = pool.Exec(ctx, `DROP TABLE "`+schema+`".admins; DELETE FROM "`+schema+`".schema_version WHERE version > 1`)
+	require.NoError(t, err)
+
+	s, err = pgstore.Open(ctx, dsn, &pgstore.Options{Schema: schema})
+	require.NoError(t, err, "a version-1 schema must open and migrate")
+	t.Cleanup(func() { _ = s.Close() })
+	got, err := s.Connection(ctx, c.Key)
+	require.NoError(t, err, "migrating keeps the data")
+	assert.Equal(t, c.HostID, got.HostID)
+	alice := store.Subject{Kind: store.SubjectUser, Name: "alice"}
+	require.NoError(t, s.AddAdmin(ctx, store.Admin{Subject: alice}), "version 2 added admins")
+	var version int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT max(version) FROM "`+schema+`".schema_version`).Scan(&version))
+	assert.Equal(t, pgstore.SchemaVersion, version)
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +17,12 @@ import (
 
 	connections "github.com/govkit/connections"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/store"
 	_ "modernc.org/sqlite"
 )
 
 // The migration tests run the store's migrate on files of their own with
-// made-up histories: the real one has a single step.
+// made-up histories: the real one followed by steps of their own.
 
 func migrateConn(t *testing.T, path string) *sql.Conn {
 	t.Helper()
@@ -51,39 +54,66 @@ func TestMigrate_InOrderOnceAndAtomic(t *testing.T) {
 	assert.Equal(t, int64(ApplicationID), app, "a new file is marked as a store")
 
 	// Code one version newer adds a column and an index.
-	v2 := append(slices.Clone(v1), migration{version: 2, name: "add a column", stmts: []string{
+	cur := len(v1)
+	next := append(slices.Clone(v1), migration{version: cur + 1, name: "add a column", stmts: []string{
 		`ALTER TABLE policies ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX policies_owner ON policies (owner)`,
 	}})
-	require.NoError(t, migrate(ctx, c, "test", path, v2, log, now))
+	require.NoError(t, migrate(ctx, c, "test", path, next, log, now))
 	v, _ = version(t, c)
-	assert.Equal(t, 2, v)
+	assert.Equal(t, cur+1, v)
 	_, err := c.ExecContext(ctx, `INSERT INTO policies (name, description, target_tags, active, updated_by, owner) VALUES ('p', '', '[]', 0, '', 'o')`)
 	require.NoError(t, err, "the step ran")
-	require.NoError(t, migrate(ctx, c, "test", path, v2, log, now), "migrating again is a no-op")
+	require.NoError(t, migrate(ctx, c, "test", path, next, log, now), "migrating again is a no-op")
 	var meta string
 	require.NoError(t, c.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&meta))
-	assert.Equal(t, "2", meta)
+	assert.Equal(t, strconv.Itoa(cur+1), meta)
 
 	// A step that fails leaves the file as it was: no version change and
 	// none of the step's statements.
-	v4 := append(slices.Clone(v2),
-		migration{version: 3, name: "good", stmts: []string{`CREATE TABLE extra (x)`}},
-		migration{version: 4, name: "bad", stmts: []string{`CREATE TABLE extra2 (x)`, `THIS IS NOT SQL`}},
+	bad := append(slices.Clone(next),
+		migration{version: cur + 2, name: "good", stmts: []string{`CREATE TABLE extra (x)`}},
+		migration{version: cur + 3, name: "bad", stmts: []string{`CREATE TABLE extra2 (x)`, `THIS IS NOT SQL`}},
 	)
-	err = migrate(ctx, c, "test", path, v4, log, now)
+	err = migrate(ctx, c, "test", path, bad, log, now)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "migrate the store schema to version 4 (bad)")
+	assert.Contains(t, err.Error(), fmt.Sprintf("migrate the store schema to version %d (bad)", cur+3))
 	v, _ = version(t, c)
-	assert.Equal(t, 2, v, "a failed migration changes no version")
+	assert.Equal(t, cur+1, v, "a failed migration changes no version")
 	var n int
 	require.NoError(t, c.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name IN ('extra', 'extra2')`).Scan(&n))
 	assert.Zero(t, n, "a failed migration leaves none of its steps behind, also the steps before the one that failed")
 
-	// Code that knows only version 1 refuses the version-2 file.
+	// Code that knows only the real history refuses the newer file.
 	err = migrate(ctx, c, "test", path, v1, log, now)
 	require.ErrorIs(t, err, ErrSchemaTooNew)
-	assert.Contains(t, err.Error(), "schema version 2")
+	assert.Contains(t, err.Error(), fmt.Sprintf("schema version %d", cur+1))
+}
+
+// A file written by the first version of the schema, with data in it,
+// opens with today's code: it is migrated step by step and keeps its
+// data, and what the later steps added works.
+func TestMigrate_FromVersion1KeepsData(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	c := migrateConn(t, path)
+	require.NoError(t, migrate(ctx, c, "test", path, migrations()[:1], options(nil).Logger, time.Now))
+	_, err := c.ExecContext(ctx, `INSERT INTO policies (name, description, target_tags, active, updated_by) VALUES ('p', 'kept', '[]', 1, 'x')`)
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+
+	s, err := Open(ctx, path, nil)
+	require.NoError(t, err, "a version-1 file must open and migrate")
+	t.Cleanup(func() { _ = s.Close() })
+	p, err := s.Policy(ctx, "p")
+	require.NoError(t, err)
+	assert.Equal(t, "kept", p.Description, "migrating keeps the data")
+	alice := store.Subject{Kind: store.SubjectUser, Name: "alice"}
+	require.NoError(t, s.AddAdmin(ctx, store.Admin{Subject: alice}), "version 2 added admins")
+	admins, err := s.Admins(ctx)
+	require.NoError(t, err)
+	require.Len(t, admins, 1)
+	assert.Equal(t, alice, admins[0].Subject)
 }
 
 func TestMigrations_WellFormed(t *testing.T) {

@@ -19,7 +19,7 @@ const ApplicationID = 0x474b4353
 // SchemaVersion is the version of the schema this code writes (PRAGMA
 // user_version). A file of a newer version is refused; an older one is
 // migrated when it is opened.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migration is one step of the schema's history: the statements that take
 // a file of version-1 to version. Steps run in order, each file once, all
@@ -33,7 +33,18 @@ type migration struct {
 // migrations returns every step, oldest first. Add a step at the end and
 // raise SchemaVersion to change the schema; never edit a released step.
 func migrations() []migration {
-	return []migration{{version: 1, name: "initial schema", stmts: schemaV1()}}
+	return []migration{
+		{version: 1, name: "initial schema", stmts: schemaV1()},
+		{version: 2, name: "admins", stmts: []string{
+			`CREATE TABLE admins (
+			subject_kind INTEGER NOT NULL,
+			subject      TEXT NOT NULL,
+			added_by     TEXT NOT NULL,
+			added_at     INTEGER,
+			PRIMARY KEY (subject_kind, subject)
+		) WITHOUT ROWID`,
+		}},
+	}
 }
 
 // schemaV1 returns the statements of the first schema.

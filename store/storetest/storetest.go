@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		deleteCases(),
 		tagCases(),
 		grantCases(),
+		adminCases(),
 		requestCases(),
 		generalCases(),
 		lockerCases(),
