@@ -32,6 +32,30 @@ func (s *Service) Revoke(ctx context.Context, actor perms.Principal, path hierar
 	return s.perms.Revoke(ctx, actor, &obj, from)
 }
 
+// AddAdmin makes a user or group an admin, kept in the store so that every
+// process on it sees the same (B25). Only admins may.
+func (s *Service) AddAdmin(ctx context.Context, actor perms.Principal, who store.Subject) (store.Admin, error) {
+	return s.perms.AddAdmin(ctx, actor, who)
+}
+
+// RemoveAdmin makes a user or group an admin no more. Only admins may;
+// the last stored admin stays unless actor is an admin by the host's word.
+func (s *Service) RemoveAdmin(ctx context.Context, actor perms.Principal, who store.Subject) error {
+	return s.perms.RemoveAdmin(ctx, actor, who)
+}
+
+// Admins returns the admins the store keeps. Any user may read them.
+func (s *Service) Admins(ctx context.Context, actor perms.Principal) ([]store.Admin, error) {
+	return s.perms.Admins(ctx, actor)
+}
+
+// IsAdmin reports whether actor may do everything: the system, an admin
+// by the host's word, or a user who (or one of whose groups) is an admin
+// the store keeps.
+func (s *Service) IsAdmin(ctx context.Context, actor perms.Principal) (bool, error) {
+	return s.perms.IsAdmin(ctx, actor)
+}
+
 // AddTag puts a user tag on the object at path, or on one of its columns
 // when column is not empty. Data owners may tag what they own.
 func (s *Service) AddTag(ctx context.Context, actor perms.Principal, path hierarchy.Path, column, name, value string) (store.TagRef, error) {
@@ -81,7 +105,14 @@ func (s *Service) FindByTag(ctx context.Context, actor perms.Principal, q store.
 	if err != nil {
 		return nil, "", connections.Wrap("find by tag", q.Connection, err)
 	}
-	if actor.Privileged() || q.Connection != "" {
+	if q.Connection != "" {
+		return hits, next, nil
+	}
+	admin, err := s.perms.IsAdmin(ctx, actor)
+	if err != nil {
+		return nil, "", connections.Wrap("find by tag", "", err)
+	}
+	if admin {
 		return hits, next, nil
 	}
 	owned, err := s.perms.OwnedConnections(ctx, actor)

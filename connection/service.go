@@ -366,7 +366,11 @@ func (s *Service) List(ctx context.Context, actor perms.Principal) ([]Connection
 	if err != nil {
 		return nil, connections.Wrap("list", "", err)
 	}
-	if actor.Privileged() {
+	admin, err := s.perms.IsAdmin(ctx, actor)
+	if err != nil {
+		return nil, connections.Wrap("list", "", err)
+	}
+	if admin {
 		return all, nil
 	}
 	owned, err := s.perms.OwnedConnections(ctx, actor)

@@ -37,6 +37,8 @@ const (
 	ActionDeregister
 	// ActionPolicyAdmin activates or stages global policies.
 	ActionPolicyAdmin
+	// ActionAdmins makes users and groups admins, or admins no more.
+	ActionAdmins
 )
 
 var actionNames = [...]string{
@@ -51,6 +53,7 @@ var actionNames = [...]string{
 	ActionSettings:    "settings",
 	ActionDeregister:  "deregister",
 	ActionPolicyAdmin: "policy_admin",
+	ActionAdmins:      "admins",
 }
 
 // Actions returns every action, in the order of their declaration.
@@ -100,7 +103,7 @@ func (a *Action) UnmarshalText(b []byte) error {
 // action, whatever grants the principal holds.
 func (a Action) AdminOnly() bool {
 	switch a {
-	case ActionGrant, ActionRegister, ActionSettings, ActionDeregister, ActionPolicyAdmin:
+	case ActionGrant, ActionRegister, ActionSettings, ActionDeregister, ActionPolicyAdmin, ActionAdmins:
 		return true
 	}
 	return !a.Valid()
@@ -131,6 +134,8 @@ func (a Action) verb() string {
 		return "deregister"
 	case ActionPolicyAdmin:
 		return "activate or stage global policies"
+	case ActionAdmins:
+		return "add or remove admins"
 	}
 	return a.String()
 }
@@ -138,7 +143,7 @@ func (a Action) verb() string {
 // phrase returns "sync table k.db.s.t" or "register connections".
 func (a Action) phrase(obj *hierarchy.Object) string {
 	switch a {
-	case ActionRegister, ActionPolicyAdmin:
+	case ActionRegister, ActionPolicyAdmin, ActionAdmins:
 		return a.verb()
 	}
 	if obj == nil {

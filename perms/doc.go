@@ -16,7 +16,11 @@
 //
 // # Permissions
 //
-// Admins and the system may do everything. Everyone else:
+// Admins and the system may do everything. A principal is an admin when
+// the host says so (Principal.Admin) or when it, or one of its groups, is
+// an admin the store keeps (store.AdminStore; [Resolver.AddAdmin]). Stored
+// admins are shared by every process on the store and cached as grants
+// are. Everyone else:
 //
 //	action              who may                           on what
 //	------------------  --------------------------------  ------------------------------------
@@ -31,6 +35,7 @@
 //	ActionSettings      admins only                       change a connection's settings
 //	ActionDeregister    admins only                       deregister a connection
 //	ActionPolicyAdmin   admins only                       activate or stage global policies
+//	ActionAdmins        admins only                       add or remove admins
 //
 // Deleting a host is deregistering the connection, so it is admin-only
 // too. A denial is an error matching connections.ErrPermissionDenied that

@@ -160,7 +160,7 @@ func TestCheck_B25_PermissionTable(t *testing.T) {
 	ownerActions := []perms.Action{perms.ActionSync, perms.ActionDelete, perms.ActionEnable, perms.ActionTag, perms.ActionValidate}
 	adminActions := []perms.Action{perms.ActionGrant, perms.ActionSettings, perms.ActionDeregister}
 	for _, a := range perms.Actions() {
-		if a.AdminOnly() != (a == perms.ActionGrant || a == perms.ActionRegister || a == perms.ActionSettings || a == perms.ActionDeregister || a == perms.ActionPolicyAdmin) {
+		if a.AdminOnly() != (a == perms.ActionGrant || a == perms.ActionRegister || a == perms.ActionSettings || a == perms.ActionDeregister || a == perms.ActionPolicyAdmin || a == perms.ActionAdmins) {
 			t.Errorf("%s.AdminOnly() = %v", a, a.AdminOnly())
 		}
 	}
@@ -210,7 +210,7 @@ func TestCheck_B25_PermissionTable(t *testing.T) {
 	allow(tr.carol, perms.ActionDelete, tr.raw)
 	deny(tr.carol, perms.ActionDelete, tr.orders)
 	// Admin-only actions that concern no object.
-	for _, a := range []perms.Action{perms.ActionRegister, perms.ActionPolicyAdmin} {
+	for _, a := range []perms.Action{perms.ActionRegister, perms.ActionPolicyAdmin, perms.ActionAdmins} {
 		if err := r.Check(t.Context(), tr.alice, a, nil); !errors.Is(err, connections.ErrPermissionDenied) {
 			t.Errorf("Check(alice, %s) = %v", a, err)
 		}
@@ -603,7 +603,7 @@ func TestAction_Text(t *testing.T) {
 			t.Fatalf("%s: %v %v", a, back, err)
 		}
 	}
-	if len(perms.Actions()) != 11 {
+	if len(perms.Actions()) != 12 {
 		t.Fatalf("%d actions", len(perms.Actions()))
 	}
 	if _, err := perms.ParseAction("fly"); err == nil {

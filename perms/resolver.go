@@ -70,6 +70,7 @@ type Options struct {
 // A Resolver is safe for concurrent use.
 type Resolver struct {
 	gs       store.GrantStore
+	as       store.AdminStore // nil when gs keeps no admins
 	maxAge   time.Duration
 	uncached bool
 	now      func() time.Time
@@ -79,7 +80,10 @@ type Resolver struct {
 	gen atomic.Uint64 // bumped by Invalidate
 }
 
-// NewResolver returns a Resolver over the grants in gs.
+// NewResolver returns a Resolver over the grants in gs. When gs is also a
+// store.AdminStore (every store.Store is), the admins it keeps are admins
+// to the Resolver, read and cached as the grants are; otherwise only
+// principals the host marks Admin (and the system) are.
 func NewResolver(gs store.GrantStore, opts *Options) *Resolver {
 	var o Options
 	if opts != nil {
@@ -91,7 +95,8 @@ func NewResolver(gs store.GrantStore, opts *Options) *Resolver {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Resolver{gs: gs, maxAge: o.MaxAge, uncached: o.Uncached, now: o.Now}
+	as, _ := gs.(store.AdminStore)
+	return &Resolver{gs: gs, as: as, maxAge: o.MaxAge, uncached: o.Uncached, now: o.Now}
 }
 
 // Invalidate makes the next call read the grants from the store again.
@@ -125,7 +130,7 @@ func (r *Resolver) Snapshot(ctx context.Context) (*Snapshot, error) {
 
 func (r *Resolver) rebuild(ctx context.Context) (*Snapshot, error) {
 	if r.uncached {
-		return r.read(ctx, store.GrantFilter{})
+		return r.read(ctx, store.GrantFilter{}, true)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -133,7 +138,7 @@ func (r *Resolver) rebuild(ctx context.Context) (*Snapshot, error) {
 		return s, nil
 	}
 	gen := r.gen.Load()
-	s, err := r.read(ctx, store.GrantFilter{})
+	s, err := r.read(ctx, store.GrantFilter{}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +149,9 @@ func (r *Resolver) rebuild(ctx context.Context) (*Snapshot, error) {
 	return s, nil
 }
 
-func (r *Resolver) read(ctx context.Context, f store.GrantFilter) (*Snapshot, error) {
+// read returns a snapshot of the grants f selects, and of the stored
+// admins too if withAdmins.
+func (r *Resolver) read(ctx context.Context, f store.GrantFilter, withAdmins bool) (*Snapshot, error) {
 	at := r.now()
 	gs, err := r.gs.Grants(ctx, f)
 	if err != nil {
@@ -152,7 +159,28 @@ func (r *Resolver) read(ctx context.Context, f store.GrantFilter) (*Snapshot, er
 	}
 	s := NewSnapshot(gs)
 	s.builtAt = at
+	if withAdmins {
+		if s.admins, err = r.readAdmins(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// readAdmins returns the subjects of the admins the store keeps.
+func (r *Resolver) readAdmins(ctx context.Context) ([]store.Subject, error) {
+	if r.as == nil {
+		return nil, nil
+	}
+	as, err := r.as.Admins(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("perms: read admins: %w", err)
+	}
+	out := make([]store.Subject, len(as))
+	for i, a := range as {
+		out[i] = a.Subject
+	}
+	return out, nil
 }
 
 // forObject returns grants enough to resolve obj's owners.
@@ -161,7 +189,7 @@ func (r *Resolver) forObject(ctx context.Context, obj *hierarchy.Object) (*Snaps
 		return r.Snapshot(ctx)
 	}
 	var buf [hierarchy.MaxDepth]hierarchy.ID
-	return r.read(ctx, store.GrantFilter{Connection: obj.Path.Key(), Objects: obj.Lineage(buf[:0])})
+	return r.read(ctx, store.GrantFilter{Connection: obj.Path.Key(), Objects: obj.Lineage(buf[:0])}, false)
 }
 
 // forPrincipal returns grants enough to answer what p owns in the
@@ -247,40 +275,43 @@ func (r *Resolver) OwnedRoots(ctx context.Context, p Principal, connection strin
 // matching connections.ErrPermissionDenied that names p, the action and
 // the path. The rules are in the package documentation.
 //
-// obj may be nil for the admin-only actions (ActionRegister and
-// ActionPolicyAdmin concern no object); for the others a nil object, and
-// for every action a malformed one, gives an error matching
-// connections.ErrInvalidInput. A principal that names no one is denied
-// (the error matches ErrInvalidInput too).
+// obj may be nil for the admin-only actions (ActionRegister,
+// ActionPolicyAdmin and ActionAdmins concern no object); for the others a
+// nil object, and for every action a malformed one, gives an error
+// matching connections.ErrInvalidInput. A principal that names no one is
+// denied (the error matches ErrInvalidInput too). An allowed check does
+// not allocate.
 func (r *Resolver) Check(ctx context.Context, p Principal, a Action, obj *hierarchy.Object) error {
 	op := a.String()
-	path := ""
 	if obj != nil {
 		if err := checkObject(op, obj); err != nil {
 			return err
 		}
-		path = obj.Path.String()
 	} else if !a.AdminOnly() {
 		return connections.Wrap(op, "", fmt.Errorf("%w: no object given", connections.ErrInvalidInput))
 	}
 	if !a.Valid() {
-		return connections.Wrap(op, path, fmt.Errorf("%w: unknown action %s", connections.ErrInvalidInput, a))
+		return connections.Wrap(op, pathOf(obj), fmt.Errorf("%w: unknown action %s", connections.ErrInvalidInput, a))
 	}
 	if !p.Valid() {
-		return connections.Wrap(op, path, fmt.Errorf("%w: %w: the principal names no user", connections.ErrPermissionDenied, connections.ErrInvalidInput))
+		return connections.Wrap(op, pathOf(obj), fmt.Errorf("%w: %w: the principal names no user", connections.ErrPermissionDenied, connections.ErrInvalidInput))
 	}
-	if p.Privileged() {
+	admin, err := r.IsAdmin(ctx, p)
+	if err != nil {
+		return connections.Wrap(op, pathOf(obj), err)
+	}
+	if admin {
 		return nil
 	}
 	if a.AdminOnly() {
-		return connections.Wrap(op, path, fmt.Errorf("%w: %s may not %s: admins only", connections.ErrPermissionDenied, p, a.phrase(obj)))
+		return connections.Wrap(op, pathOf(obj), fmt.Errorf("%w: %s may not %s: admins only", connections.ErrPermissionDenied, p, a.phrase(obj)))
 	}
 	if a == ActionDelete && obj.Kind() == hierarchy.KindHost {
-		return connections.Wrap(op, path, fmt.Errorf("%w: %s may not delete connection %q: deleting a connection is deregistering it, admins only", connections.ErrPermissionDenied, p, obj.Path.Key()))
+		return connections.Wrap(op, pathOf(obj), fmt.Errorf("%w: %s may not delete connection %q: deleting a connection is deregistering it, admins only", connections.ErrPermissionDenied, p, obj.Path.Key()))
 	}
 	s, err := r.forObject(ctx, obj)
 	if err != nil {
-		return connections.Wrap(op, path, err)
+		return connections.Wrap(op, pathOf(obj), err)
 	}
 	if s.IsOwner(p, obj) {
 		return nil
@@ -288,15 +319,23 @@ func (r *Resolver) Check(ctx context.Context, p Principal, a Action, obj *hierar
 	if a == ActionView {
 		if r.uncached {
 			if s, err = r.forPrincipal(ctx, p, obj.Path.Key()); err != nil {
-				return connections.Wrap(op, path, err)
+				return connections.Wrap(op, pathOf(obj), err)
 			}
 		}
 		if s.OwnsIn(p, obj.Path.Key()) {
 			return nil
 		}
-		return connections.Wrap(op, path, fmt.Errorf("%w: %s may not view %s: not a data owner of anything in connection %q", connections.ErrPermissionDenied, p, describe(obj), obj.Path.Key()))
+		return connections.Wrap(op, pathOf(obj), fmt.Errorf("%w: %s may not view %s: not a data owner of anything in connection %q", connections.ErrPermissionDenied, p, describe(obj), obj.Path.Key()))
 	}
-	return connections.Wrap(op, path, fmt.Errorf("%w: %s may not %s: not a data owner of it or of any object above it", connections.ErrPermissionDenied, p, a.phrase(obj)))
+	return connections.Wrap(op, pathOf(obj), fmt.Errorf("%w: %s may not %s: not a data owner of it or of any object above it", connections.ErrPermissionDenied, p, a.phrase(obj)))
+}
+
+// pathOf returns obj's path in text form, or "" for no object.
+func pathOf(obj *hierarchy.Object) string {
+	if obj == nil {
+		return ""
+	}
+	return obj.Path.String()
 }
 
 // Grant gives Data Owner on obj to the subject (B24), on behalf of by,

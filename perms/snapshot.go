@@ -46,6 +46,7 @@ type Snapshot struct {
 	grants    []store.Grant
 	byObject  map[hierarchy.ID][]entry
 	bySubject map[store.Subject][]int32
+	admins    []store.Subject // kept in the store (store.AdminStore)
 	builtAt   time.Time
 	gen       uint64
 }
@@ -78,6 +79,23 @@ func NewSnapshot(grants []store.Grant) *Snapshot {
 		s.bySubject[g.Subject] = append(s.bySubject[g.Subject], i)
 	}
 	return s
+}
+
+// IsAdmin reports whether p may do everything: p is the system or an
+// admin by the host's word (Principal.Privileged), or p, or one of p's
+// groups, is an admin the store keeps and the snapshot was read with. A
+// snapshot made with NewSnapshot knows no stored admins. It does not
+// allocate.
+func (s *Snapshot) IsAdmin(p Principal) bool {
+	if p.Privileged() {
+		return true
+	}
+	for _, a := range s.admins {
+		if p.Holds(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Len returns the number of Data Owner grants in the snapshot.

@@ -58,8 +58,8 @@ func checkState(op string, state store.RequestState) error {
 // Tasks returns p's tasks (B23): up to page.Size() requests in the given
 // state ("" for any) on the data sources p owns, directly or by a grant
 // above them, newest first, and the cursor of the next page ("" after the
-// last). Admins and the system get every request. A principal who owns
-// nothing gets none.
+// last). Admins (as perms.Resolver.IsAdmin decides) and the system get
+// every request. A principal who owns nothing gets none.
 func (s *Service) Tasks(ctx context.Context, p perms.Principal, state store.RequestState, page store.Page) ([]store.Request, string, error) {
 	const op = "list tasks"
 	if err := checkState(op, state); err != nil {
@@ -69,7 +69,11 @@ func (s *Service) Tasks(ctx context.Context, p perms.Principal, state store.Requ
 		return nil, "", connections.Wrap(op, "", fmt.Errorf("%w: %w: the principal names no user", connections.ErrPermissionDenied, connections.ErrInvalidInput))
 	}
 	f := store.RequestFilter{State: state}
-	if !p.Privileged() {
+	admin, err := s.res.IsAdmin(ctx, p)
+	if err != nil {
+		return nil, "", connections.Wrap(op, "", fmt.Errorf("tasks of %s: %w", p, err))
+	}
+	if !admin {
 		roots, err := s.res.OwnedRoots(ctx, p, "")
 		if err != nil {
 			return nil, "", connections.Wrap(op, "", fmt.Errorf("tasks of %s: %w", p, err))
