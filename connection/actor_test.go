@@ -56,6 +56,9 @@ func (e *env) state() string {
 	pols, err := e.st.Policies(e.ctx)
 	require.NoError(e.t, err)
 	put(pols)
+	admins, err := e.st.Admins(e.ctx)
+	require.NoError(e.t, err)
+	put(admins)
 	return b.String()
 }
 
@@ -84,6 +87,8 @@ func TestFacade_B25_EveryMutatingCallChecksItsActor(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, reqs, 1)
 	reqID := reqs[0].ID
+	_, err = e.svc.AddAdmin(e.ctx, admin, subject("dave"))
+	require.NoError(t, err)
 
 	calls := map[string]func(perms.Principal) error{
 		"Register": func(p perms.Principal) error {
@@ -127,6 +132,11 @@ func TestFacade_B25_EveryMutatingCallChecksItsActor(t *testing.T) {
 			_, err := e.svc.StagePolicy(e.ctx, p, connection.NewColumnAddedPolicy)
 			return err
 		},
+		"AddAdmin": func(p perms.Principal) error {
+			_, err := e.svc.AddAdmin(e.ctx, p, subject("mallory"))
+			return err
+		},
+		"RemoveAdmin": func(p perms.Principal) error { return e.svc.RemoveAdmin(e.ctx, p, subject("dave")) },
 	}
 	actors := map[string]perms.Principal{
 		"bob, who owns nothing":           bob,
@@ -152,4 +162,43 @@ func TestFacade_B25_EveryMutatingCallChecksItsActor(t *testing.T) {
 	require.NoError(t, e.svc.RemoveTag(e.ctx, carol, hrTable, "id", "pii"))
 	_, err = e.svc.Delete(e.ctx, carol, hrTable)
 	require.NoError(t, err)
+}
+
+// TestFacade_B25_StoredAdmins: an admin kept in the store is an admin to
+// every call of the facade, for a host that passes plain users; removing
+// it takes that away at once.
+func TestFacade_B25_StoredAdmins(t *testing.T) {
+	e := newEnv(t)
+	e.register("demo")
+	dave := perms.User("dave", "platform")
+	ok, err := e.svc.IsAdmin(e.ctx, dave)
+	require.NoError(t, err)
+	require.False(t, ok)
+	_, _, err = e.svc.Register(e.ctx, dave, connection.Registration{Key: "other", DisplayName: "o", Technology: "memory"})
+	require.ErrorIs(t, err, connections.ErrPermissionDenied)
+	list, err := e.svc.List(e.ctx, dave)
+	require.NoError(t, err)
+	require.Empty(t, list, "dave owns nothing and is no admin")
+
+	_, err = e.svc.AddAdmin(e.ctx, admin, group("platform"))
+	require.NoError(t, err)
+	ok, err = e.svc.IsAdmin(e.ctx, dave)
+	require.NoError(t, err)
+	require.True(t, ok, "a member of an admin group is an admin")
+	_, _, err = e.svc.Register(e.ctx, dave, connection.Registration{Key: "other", DisplayName: "o", Technology: "memory"})
+	require.NoError(t, err, "a stored admin registers")
+	list, err = e.svc.List(e.ctx, dave)
+	require.NoError(t, err)
+	require.Len(t, list, 2, "a stored admin lists every connection")
+	_, err = e.svc.Grant(e.ctx, dave, hierarchy.MustParse("demo.sales"), subject("alice"))
+	require.NoError(t, err, "a stored admin grants")
+	admins, err := e.svc.Admins(e.ctx, bob)
+	require.NoError(t, err, "anyone may list the admins")
+	require.Len(t, admins, 1)
+	require.Equal(t, "root", admins[0].AddedBy)
+
+	require.ErrorIs(t, e.svc.RemoveAdmin(e.ctx, dave, group("platform")), connections.ErrConflict,
+		"the last stored admin cannot remove itself")
+	require.NoError(t, e.svc.RemoveAdmin(e.ctx, admin, group("platform")))
+	require.ErrorIs(t, e.svc.Deregister(e.ctx, dave, "other"), connections.ErrPermissionDenied, "removed at once")
 }

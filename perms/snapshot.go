@@ -84,9 +84,12 @@ func NewSnapshot(grants []store.Grant) *Snapshot {
 // IsAdmin reports whether p may do everything: p is the system or an
 // admin by the host's word (Principal.Privileged), or p, or one of p's
 // groups, is an admin the store keeps and the snapshot was read with. A
-// snapshot made with NewSnapshot knows no stored admins. It does not
-// allocate.
+// snapshot made with NewSnapshot knows no stored admins. A principal
+// that names no one is no admin. It does not allocate.
 func (s *Snapshot) IsAdmin(p Principal) bool {
+	if !p.Valid() {
+		return false
+	}
 	if p.Privileged() {
 		return true
 	}
