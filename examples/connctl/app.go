@@ -63,7 +63,7 @@ func commands() []*command {
 		enableCmd("enable"), enableCmd("disable"), enableCmd("inherit"),
 		deleteCmd(), grantCmd("grant"), grantCmd("revoke"), tagsCmd(),
 		policyCmd(), requestsCmd(), validateCmd(), settingsCmd(),
-		deregisterCmd(), scheduleCmd(),
+		deregisterCmd(), adminsCmd(), scheduleCmd(),
 	}
 }
 

@@ -33,7 +33,11 @@ func scheduleCmd() *command {
 			fs.DurationVar(&forD, "for", 0, "stop after this `duration` (0: run until interrupted)")
 			fs.DurationVar(&rescan, "rescan", 0, "read the connections again this `often`, to see new ones and changed schedules (default 1m)")
 			return func(ctx context.Context, inv *invocation, _ []string) error {
-				if !inv.actor.Privileged() {
+				admin, err := inv.svc.IsAdmin(ctx, inv.actor)
+				if err != nil {
+					return err
+				}
+				if !admin {
 					return fmt.Errorf("schedule: %s may not run the periodic sync of every connection (admins only): %w", inv.actor, connections.ErrPermissionDenied)
 				}
 				if forD < 0 || rescan < 0 {

@@ -118,7 +118,11 @@ func syncCmd() *command {
 // syncRoots returns what "sync" without a path syncs: every connection
 // for admins, and for others the top-most objects they own.
 func (inv *invocation) syncRoots(ctx context.Context) ([]hierarchy.Path, error) {
-	if inv.actor.Privileged() {
+	admin, err := inv.svc.IsAdmin(ctx, inv.actor)
+	if err != nil {
+		return nil, err
+	}
+	if admin {
 		conns, err := inv.svc.List(ctx, inv.actor)
 		if err != nil {
 			return nil, err

@@ -115,7 +115,7 @@ func TestBinaryUsageAndExitCodes(t *testing.T) {
 	out, _, code := c.run("help")
 	require.Equal(t, 0, code)
 	for _, name := range []string{"register", "list", "tree", "show", "sync", "enable", "disable", "delete", "grant", "revoke",
-		"tags", "policy", "requests", "validate", "deregister", "schedule"} {
+		"tags", "policy", "requests", "validate", "deregister", "admins", "schedule"} {
 		assert.Contains(t, out, "\n  "+name+" ", "help lists %s", name)
 	}
 	_, errs, code := c.run("list")
@@ -148,6 +148,48 @@ func TestBinaryUsageAndExitCodes(t *testing.T) {
 	out, errs, code = c.run("--as", "ops", "schedule", "--for", "300ms")
 	assert.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "stopped")
+}
+
+// Admins kept in the store outlive the process that added them: the next
+// invocation, with no --admins naming them, finds them there.
+func TestBinaryStoredAdmins(t *testing.T) {
+	c := newCLI(t, filepath.Join(t.TempDir(), "store.db"))
+	assert.Equal(t, "permission_denied", c.fails(3, "--as", "dave", "policy", "activate").Code, "dave is no admin yet")
+	var added adminView
+	c.json(0, &added, "--as", "ops", "admins", "add", "dave")
+	assert.Equal(t, subjectView{Kind: "user", Name: "dave"}, added.Subject)
+	assert.Equal(t, "ops", added.AddedBy)
+
+	// A new process, and dave is not in GOVKIT_ADMINS: the store says he
+	// is an admin.
+	var pol policyView
+	c.json(0, &pol, "--as", "dave", "policy", "activate")
+	assert.True(t, pol.Active)
+	c.json(0, &added, "--as", "dave", "admins", "add", "group:platform")
+	var list struct {
+		Admins []adminView `json:"admins"`
+	}
+	c.json(0, &list, "--as", "alice", "admins")
+	require.Len(t, list.Admins, 2)
+	assert.Equal(t, "dave", list.Admins[0].Subject.Name)
+	assert.Equal(t, subjectView{Kind: "group", Name: "platform"}, list.Admins[1].Subject)
+	assert.Equal(t, "dave", list.Admins[1].AddedBy)
+
+	assert.Equal(t, "permission_denied", c.fails(3, "--as", "alice", "admins", "remove", "dave").Code)
+	assert.Equal(t, "already_exists", c.fails(1, "--as", "ops", "admins", "add", "dave").Code)
+	assert.Equal(t, "not_found", c.fails(4, "--as", "ops", "admins", "remove", "erin").Code)
+	assert.Equal(t, "usage", c.fails(2, "--as", "ops", "admins", "promote", "erin").Code)
+	assert.Equal(t, "usage", c.fails(2, "--as", "ops", "admins", "add").Code)
+	assert.Equal(t, "usage", c.fails(2, "--as", "ops", "admins", "add", "robot:x").Code)
+
+	c.json(0, &struct{}{}, "--as", "carol", "--groups", "platform", "admins", "remove", "dave")
+	assert.Equal(t, "conflict", c.fails(1, "--as", "carol", "--groups", "platform", "admins", "remove", "group:platform").Code,
+		"the last admin kept in the store stays")
+	assert.Equal(t, "permission_denied", c.fails(3, "--as", "dave", "policy", "stage").Code, "dave is an admin no more")
+	c.json(0, &struct{}{}, "--as", "ops", "admins", "remove", "group:platform")
+	c.json(0, &list, "--as", "ops", "admins", "list")
+	assert.Empty(t, list.Admins)
+	assert.NotNil(t, list.Admins, "lists are [] in JSON, never null")
 }
 
 // scratchPlatform makes a scratch database on the server of

@@ -65,7 +65,8 @@ func (g *globals) bind(fs *flag.FlagSet) {
 }
 
 // principal returns the actor --as names, an admin when --admins lists it
-// or one of its groups.
+// or one of its groups. Admins the store keeps ("connctl admins add") are
+// admins too: the library looks them up on every check.
 func (g *globals) principal() (perms.Principal, error) {
 	user := strings.TrimSpace(g.as)
 	if user == "" {
