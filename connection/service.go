@@ -251,12 +251,11 @@ func (s *Service) Register(ctx context.Context, actor perms.Principal, r Registr
 		err = report.Err()
 	}
 	if err == nil {
-		c.Status = store.StatusActive
-		c.UpdatedAt = s.now().UTC()
-		if fresh, gerr := s.st.Connection(ctx, r.Key); gerr == nil {
-			c.LastSync = fresh.LastSync
-		}
-		err = s.st.UpdateConnection(ctx, c)
+		c, err = store.ModifyConnection(ctx, s.st, r.Key, func(c *store.Connection) error {
+			c.Status = store.StatusActive
+			c.UpdatedAt = s.now().UTC()
+			return nil
+		})
 	}
 	if err != nil {
 		// Leave nothing behind, even if ctx was what failed.
@@ -408,9 +407,12 @@ func (s *Service) UpdateSettings(ctx context.Context, actor perms.Principal, key
 	if err := validateSettings(settings, tech); err != nil {
 		return Connection{}, connections.Wrap("update settings", key, err)
 	}
-	c.Settings = settings
-	c.UpdatedAt = s.now().UTC()
-	if err := s.st.UpdateConnection(ctx, c); err != nil {
+	c, err = store.ModifyConnection(ctx, s.st, key, func(c *store.Connection) error {
+		c.Settings = settings
+		c.UpdatedAt = s.now().UTC()
+		return nil
+	})
+	if err != nil {
 		return Connection{}, connections.Wrap("update settings", key, err)
 	}
 	return c, nil

@@ -23,16 +23,20 @@ type Store interface {
 
 // ConnectionStore keeps registered connections.
 type ConnectionStore interface {
-	// CreateConnection stores c and its host object, which must have
-	// Path{c.Key} and ID c.HostID (ErrInvalidInput otherwise). A taken key
-	// gives ErrAlreadyExists.
+	// CreateConnection stores c, at Revision 1, and its host object,
+	// which must have Path{c.Key} and ID c.HostID (ErrInvalidInput
+	// otherwise). A taken key gives ErrAlreadyExists.
 	CreateConnection(ctx context.Context, c Connection, host hierarchy.Object) error
 	// Connection returns the connection with the key, or ErrNotFound.
 	Connection(ctx context.Context, key string) (Connection, error)
 	// Connections returns every connection, ordered by key.
 	Connections(ctx context.Context) ([]Connection, error)
 	// UpdateConnection replaces the stored connection with the same key
-	// (ErrNotFound if there is none). Key, HostID and CreatedAt are kept.
+	// (ErrNotFound if there is none), if its revision is still
+	// c.Revision, and makes it c.Revision+1. A stored revision other than
+	// c.Revision (the record was updated since c was read) gives
+	// ErrConflict and writes nothing: read it again and redo the change,
+	// as ModifyConnection does. Key, HostID and CreatedAt are kept.
 	UpdateConnection(ctx context.Context, c Connection) error
 	// DeleteConnection deletes the connection and everything under it:
 	// objects, tags, grants and requests (B26). ErrNotFound if there is

@@ -43,6 +43,11 @@ type Connection struct {
 	// LastSync is when the last sync of the connection finished, zero
 	// before the first.
 	LastSync time.Time `json:"last_sync,omitzero"`
+	// Revision counts the updates of the stored record: 1 when it is
+	// created, one more after each UpdateConnection. UpdateConnection
+	// takes the revision its caller read and refuses the update if the
+	// record changed since, so no update is ever lost.
+	Revision int64 `json:"revision"`
 }
 
 // Settings are a connection's settings (B6). Object sync is always on and

@@ -904,13 +904,15 @@ func (r *run) finish(ctx context.Context) (*Report, error) {
 }
 
 // recordLastSync stamps the connection's LastSync after a sync of the
-// whole connection.
+// whole connection, changing nothing else of the record (a settings
+// change made meanwhile is kept) and never moving LastSync back.
 func (r *run) recordLastSync(ctx context.Context, at time.Time) {
-	c, err := r.e.st.Connection(ctx, r.conn.Key)
-	if err == nil {
-		c.LastSync = at
-		err = r.e.st.UpdateConnection(ctx, c)
-	}
+	_, err := store.ModifyConnection(ctx, r.e.st, r.conn.Key, func(c *store.Connection) error {
+		if at.After(c.LastSync) {
+			c.LastSync = at
+		}
+		return nil
+	})
 	if err != nil {
 		r.e.log.Warn("sync: record last sync", "connection", r.conn.Key, "err", err)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	gosync "sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/govkit/connections"
 	"github.com/govkit/connections/connectors/memory"
@@ -508,5 +510,44 @@ func TestSync_B18_ReportTimings(t *testing.T) {
 	}
 	if !dry.DryRun || !dry.Started.After(rep.Finished) || dry.Duration != dry.Finished.Sub(dry.Started) {
 		t.Fatalf("dry-run timings: %+v", dry)
+	}
+}
+
+// racingStore lets another writer update the connection record between
+// the engine's read of it and its write, once.
+type racingStore struct {
+	store.Store
+	once gosync.Once
+	race func()
+}
+
+func (s *racingStore) UpdateConnection(ctx context.Context, c store.Connection) error {
+	s.once.Do(s.race)
+	return s.Store.UpdateConnection(ctx, c)
+}
+
+// Recording LastSync after a sync must not undo a settings change another
+// writer made meanwhile (it used to write back the whole record it had
+// read).
+func TestSync_LastSyncKeepsConcurrentSettingsChange(t *testing.T) {
+	v := newEnv(t, nil)
+	v.schema("DB", "A", 2)
+	rs := &racingStore{Store: v.st}
+	rs.race = func() { v.settings(func(s *store.Settings) { s.Schedule.Interval = 6 * time.Hour }) }
+	e, err := objsync.New(rs, v.reg, nil, nil)
+	v.must(err)
+	rep, err := e.Sync(v.ctx, testKey, nil, nil)
+	v.must(err)
+	v.must(rep.Err())
+	c, err := v.st.Connection(v.ctx, testKey)
+	v.must(err)
+	if c.Settings.Schedule.Interval != 6*time.Hour {
+		t.Fatalf("the settings change made during the sync was lost: schedule %+v", c.Settings.Schedule)
+	}
+	if c.LastSync.IsZero() {
+		t.Fatal("LastSync was not recorded")
+	}
+	if c.Revision != 3 {
+		t.Fatalf("revision %d, want 3 (created, settings, last sync)", c.Revision)
 	}
 }

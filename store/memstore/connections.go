@@ -26,6 +26,7 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host h
 	c.CreatedAt = stampOr(c.CreatedAt, now)
 	c.UpdatedAt = stampOr(c.UpdatedAt, c.CreatedAt)
 	c.Config = maps.Clone(c.Config)
+	c.Revision = 1
 	h := &node{
 		id: host.ID, name: c.Key, comment: host.Comment, depth: 1,
 		state: host.State, enable: host.Enable, newKids: host.NewChildren, fp: host.Fingerprint,
@@ -87,8 +88,10 @@ func (s *Store) Connections(ctx context.Context) ([]store.Connection, error) {
 	return out, nil
 }
 
-// UpdateConnection replaces the stored connection with c's key; Key,
-// HostID and CreatedAt are kept. A zero UpdatedAt is set to now.
+// UpdateConnection replaces the stored connection with c's key if its
+// revision is c.Revision (ErrConflict otherwise) and makes it
+// c.Revision+1; Key, HostID and CreatedAt are kept. A zero UpdatedAt is
+// set to now.
 func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error {
 	const op = "memstore.UpdateConnection"
 	if err := ctxErr(ctx, op); err != nil {
@@ -102,7 +105,11 @@ func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error 
 	if !ok {
 		return fail(op, c.Key, connections.ErrNotFound, "no connection %q", c.Key)
 	}
+	if cn.c.Revision != c.Revision {
+		return fail(op, c.Key, connections.ErrConflict, "connection %q is at revision %d, the update was made to revision %d (read it again)", c.Key, cn.c.Revision, c.Revision)
+	}
 	c.HostID, c.CreatedAt = cn.c.HostID, cn.c.CreatedAt
+	c.Revision++
 	cn.c = c
 	return nil
 }

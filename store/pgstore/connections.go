@@ -15,7 +15,8 @@ import (
 	"github.com/govkit/connections/store"
 )
 
-// CreateConnection stores c and its host object, in one statement. The
+// CreateConnection stores c, at revision 1, and its host object, in one
+// statement. The
 // host must have Path{c.Key} and ID c.HostID (ErrInvalidInput otherwise);
 // a taken key or host ID gives ErrAlreadyExists. Zero times are set to
 // now.
@@ -37,8 +38,8 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host h
 		return fail(op, c.Key, connections.ErrInvalidInput, "%v", err)
 	}
 	_, err = s.pool.Exec(ctx, s.q.expand(`WITH c AS (
-			INSERT INTO {s}.connections (key, host_id, display_name, technology, config, settings, status, created_by, created_at, updated_at, last_sync)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			INSERT INTO {s}.connections (key, host_id, display_name, technology, config, settings, status, created_by, created_at, updated_at, last_sync, revision)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)
 		)
 		INSERT INTO {s}.objects (id, depth, name, type, comment, state, enable, new_children, fingerprint, created_at, updated_at, deleted_at)
 		VALUES ($2, 1, $1, $12, $13, $14, $15, $16, $17, $18, $19, $20)`),
@@ -69,7 +70,7 @@ func encodeConnection(c store.Connection) (config, settings []byte, err error) {
 	return config, settings, err
 }
 
-const connCols = `key, host_id, display_name, technology, config, settings, status, created_by, created_at, updated_at, last_sync`
+const connCols = `key, host_id, display_name, technology, config, settings, status, created_by, created_at, updated_at, last_sync, revision`
 
 // scanConnection reads a row of connCols.
 func scanConnection(row pgx.Row) (store.Connection, error) {
@@ -79,7 +80,7 @@ func scanConnection(row pgx.Row) (store.Connection, error) {
 		status           string
 		last             pgtype.Timestamptz
 	)
-	if err := row.Scan(&c.Key, &c.HostID, &c.DisplayName, &c.Technology, &config, &settings, &status, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &last); err != nil {
+	if err := row.Scan(&c.Key, &c.HostID, &c.DisplayName, &c.Technology, &config, &settings, &status, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &last, &c.Revision); err != nil {
 		return c, err
 	}
 	c.Status = store.ConnectionStatus(status)
@@ -139,8 +140,10 @@ func (s *Store) Connections(ctx context.Context) ([]store.Connection, error) {
 	return out, nil
 }
 
-// UpdateConnection replaces the stored connection with c's key; Key,
-// HostID and CreatedAt are kept. A zero UpdatedAt is set to now.
+// UpdateConnection replaces the stored connection with c's key if its
+// revision is c.Revision (ErrConflict otherwise) and makes it
+// c.Revision+1, in one statement; Key, HostID and CreatedAt are kept. A
+// zero UpdatedAt is set to now.
 func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error {
 	const op = "pgstore.UpdateConnection"
 	if err := ctxErr(ctx, op); err != nil {
@@ -151,17 +154,30 @@ func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error 
 	if err != nil {
 		return fail(op, c.Key, connections.ErrInvalidInput, "%v", err)
 	}
-	tag, err := s.pool.Exec(ctx, s.q.expand(`UPDATE {s}.connections SET display_name = $2, technology = $3, config = $4, settings = $5,
-			status = $6, created_by = $7, updated_at = $8, last_sync = $9
-		WHERE key = $1`),
-		c.Key, c.DisplayName, c.Technology, config, settings, string(c.Status), c.CreatedBy, c.UpdatedAt, nullTime(c.LastSync))
-	if err != nil {
+	// The outer SELECT sees the row as it was before the UPDATE: its
+	// revision tells a stale update from a missing connection.
+	var (
+		updated int
+		rev     pgtype.Int8
+	)
+	err = s.pool.QueryRow(ctx, s.q.expand(`WITH u AS (
+			UPDATE {s}.connections SET display_name = $2, technology = $3, config = $4, settings = $5,
+				status = $6, created_by = $7, updated_at = $8, last_sync = $9, revision = revision + 1
+			WHERE key = $1 AND revision = $10
+			RETURNING 1
+		)
+		SELECT (SELECT count(*) FROM u), (SELECT revision FROM {s}.connections WHERE key = $1)`),
+		c.Key, c.DisplayName, c.Technology, config, settings, string(c.Status), c.CreatedBy, c.UpdatedAt, nullTime(c.LastSync), c.Revision).
+		Scan(&updated, &rev)
+	switch {
+	case err != nil:
 		return dbErr(ctx, op, c.Key, err)
-	}
-	if tag.RowsAffected() == 0 {
+	case updated == 1:
+		return nil
+	case !rev.Valid:
 		return fail(op, c.Key, connections.ErrNotFound, "no connection %q", c.Key)
 	}
-	return nil
+	return fail(op, c.Key, connections.ErrConflict, "connection %q is at revision %d, the update was made to revision %d (read it again)", c.Key, rev.Int64, c.Revision)
 }
 
 // levelCond returns the condition on objects (unaliased) that selects the

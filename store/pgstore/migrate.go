@@ -144,7 +144,7 @@ func migrations() []migration {
 		},
 	}, {
 		version:     2,
-		description: "admins",
+		description: "admins, connection revisions",
 		statements: []string{
 			`CREATE TABLE {s}.admins (
 				subject_kind smallint NOT NULL,
@@ -153,6 +153,7 @@ func migrations() []migration {
 				added_at     timestamptz NOT NULL,
 				PRIMARY KEY (subject_kind, subject)
 			)`,
+			`ALTER TABLE {s}.connections ADD COLUMN revision bigint NOT NULL DEFAULT 1`,
 		},
 	}}
 }

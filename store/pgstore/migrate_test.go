@@ -197,7 +197,7 @@ func TestBadDSN(t *testing.T) {
 }
 
 // A schema at version 1 with data in it (made by rolling version 2 back
-// by hand: it only added the admins table) opens with today's code: it is
+// by hand: it only added the admins table and a column) opens with today's code: it is
 // migrated, keeps its data, and the admins table works.
 func TestMigrateFromVersion1KeepsData(t *testing.T) {
 	ctx := t.Context()
@@ -210,7 +210,8 @@ func TestMigrateFromVersion1KeepsData(t *testing.T) {
 	require.NoError(t, s.CreateConnection(ctx, c, host))
 	require.NoError(t, s.Close())
 	pool := adminPool(t)
-	_, err = pool.Exec(ctx, `DROP TABLE "`+schema+`".admins; DELETE FROM "`+schema+`".schema_version WHERE version > 1`)
+	_, err = pool.Exec(ctx, `DROP TABLE "`+schema+`".admins; ALTER TABLE "`+schema+`".connections DROP COLUMN revision;
+		DELETE FROM "`+schema+`".schema_version WHERE version > 1`)
 	require.NoError(t, err)
 
 	s, err = pgstore.Open(ctx, dsn, &pgstore.Options{Schema: schema})
@@ -219,6 +220,8 @@ func TestMigrateFromVersion1KeepsData(t *testing.T) {
 	got, err := s.Connection(ctx, c.Key)
 	require.NoError(t, err, "migrating keeps the data")
 	assert.Equal(t, c.HostID, got.HostID)
+	assert.Equal(t, int64(1), got.Revision, "existing connections start at revision 1")
+	require.NoError(t, s.UpdateConnection(ctx, got))
 	alice := store.Subject{Kind: store.SubjectUser, Name: "alice"}
 	require.NoError(t, s.AddAdmin(ctx, store.Admin{Subject: alice}), "version 2 added admins")
 	var version int

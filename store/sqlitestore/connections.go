@@ -12,7 +12,7 @@ import (
 	"github.com/govkit/connections/store"
 )
 
-const connCols = `key, host, display_name, technology, config, settings, status, created_by, created_at, updated_at, last_sync`
+const connCols = `key, host, display_name, technology, config, settings, status, created_by, created_at, updated_at, last_sync, revision`
 
 func scanConnection(sc scanner) (store.Connection, error) {
 	var (
@@ -22,7 +22,7 @@ func scanConnection(sc scanner) (store.Connection, error) {
 		settings                  string
 		created, updated, lastRun sql.NullInt64
 	)
-	err := sc.Scan(&c.Key, &host, &c.DisplayName, &c.Technology, &config, &settings, &c.Status, &c.CreatedBy, &created, &updated, &lastRun)
+	err := sc.Scan(&c.Key, &host, &c.DisplayName, &c.Technology, &config, &settings, &c.Status, &c.CreatedBy, &created, &updated, &lastRun, &c.Revision)
 	if err != nil {
 		return c, err
 	}
@@ -52,7 +52,7 @@ func connArgs(c store.Connection) (config any, settings string, err error) {
 	return config, string(b), err
 }
 
-// CreateConnection stores c and its host object. The host must have
+// CreateConnection stores c, at revision 1, and its host object. The host must have
 // Path{c.Key} and ID c.HostID (ErrInvalidInput otherwise); a taken key or
 // host ID gives ErrAlreadyExists.
 func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host hierarchy.Object) error {
@@ -77,7 +77,7 @@ func (s *Store) CreateConnection(ctx context.Context, c store.Connection, host h
 		if n > 0 {
 			return fail(op, c.Key, connections.ErrAlreadyExists, "connection key %q is taken", c.Key)
 		}
-		if _, err := q.exec(`INSERT INTO connections (`+connCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		if _, err := q.exec(`INSERT INTO connections (`+connCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)`,
 			c.Key, c.HostID[:], c.DisplayName, c.Technology, config, settings, string(c.Status), c.CreatedBy,
 			toMicros(c.CreatedAt), toMicros(c.UpdatedAt), toMicros(c.LastSync)); err != nil {
 			return err
@@ -132,8 +132,10 @@ func (s *Store) Connections(ctx context.Context) ([]store.Connection, error) {
 	return out, err
 }
 
-// UpdateConnection replaces the stored connection with c's key; Key,
-// HostID and CreatedAt are kept. A zero UpdatedAt is set to now.
+// UpdateConnection replaces the stored connection with c's key if its
+// revision is c.Revision (ErrConflict otherwise) and makes it
+// c.Revision+1; Key, HostID and CreatedAt are kept. A zero UpdatedAt is
+// set to now.
 func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error {
 	const op = "sqlitestore.UpdateConnection"
 	c.UpdatedAt = stampOr(c.UpdatedAt, s.now())
@@ -143,19 +145,24 @@ func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error 
 	}
 	return s.write(ctx, op, c.Key, func(q *txn) error {
 		res, err := q.exec(`UPDATE connections SET display_name = ?, technology = ?, config = ?, settings = ?,
-			status = ?, created_by = ?, updated_at = ?, last_sync = ? WHERE key = ?`,
+			status = ?, created_by = ?, updated_at = ?, last_sync = ?, revision = revision + 1 WHERE key = ? AND revision = ?`,
 			c.DisplayName, c.Technology, config, settings, string(c.Status), c.CreatedBy,
-			toMicros(c.UpdatedAt), toMicros(c.LastSync), c.Key)
+			toMicros(c.UpdatedAt), toMicros(c.LastSync), c.Key, c.Revision)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var rev int64
+		err = q.row(`SELECT revision FROM connections WHERE key = ?`, c.Key).Scan(&rev)
+		if errors.Is(err, sql.ErrNoRows) {
 			return fail(op, c.Key, connections.ErrNotFound, "no connection %q", c.Key)
 		}
-		return nil
+		if err != nil {
+			return err
+		}
+		return fail(op, c.Key, connections.ErrConflict, "connection %q is at revision %d, the update was made to revision %d (read it again)", c.Key, rev, c.Revision)
 	})
 }
 

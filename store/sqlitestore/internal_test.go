@@ -100,6 +100,10 @@ func TestMigrate_FromVersion1KeepsData(t *testing.T) {
 	require.NoError(t, migrate(ctx, c, "test", path, migrations()[:1], options(nil).Logger, time.Now))
 	_, err := c.ExecContext(ctx, `INSERT INTO policies (name, description, target_tags, active, updated_by) VALUES ('p', 'kept', '[]', 1, 'x')`)
 	require.NoError(t, err)
+	host := hierarchy.NewID()
+	_, err = c.ExecContext(ctx, `INSERT INTO connections (key, host, display_name, technology, config, settings, status, created_by, created_at, updated_at, last_sync)
+		VALUES ('old', ?, 'Old', 'memory', NULL, '{}', 'active', 'x', 1, 1, NULL)`, host[:])
+	require.NoError(t, err)
 	require.NoError(t, c.Close())
 
 	s, err := Open(ctx, path, nil)
@@ -108,6 +112,11 @@ func TestMigrate_FromVersion1KeepsData(t *testing.T) {
 	p, err := s.Policy(ctx, "p")
 	require.NoError(t, err)
 	assert.Equal(t, "kept", p.Description, "migrating keeps the data")
+	conn, err := s.Connection(ctx, "old")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), conn.Revision, "existing connections start at revision 1")
+	conn.DisplayName = "Renamed"
+	require.NoError(t, s.UpdateConnection(ctx, conn))
 	alice := store.Subject{Kind: store.SubjectUser, Name: "alice"}
 	require.NoError(t, s.AddAdmin(ctx, store.Admin{Subject: alice}), "version 2 added admins")
 	admins, err := s.Admins(ctx)

@@ -35,7 +35,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{version: 1, name: "initial schema", stmts: schemaV1()},
-		{version: 2, name: "admins", stmts: []string{
+		{version: 2, name: "admins, connection revisions", stmts: []string{
 			`CREATE TABLE admins (
 			subject_kind INTEGER NOT NULL,
 			subject      TEXT NOT NULL,
@@ -43,6 +43,7 @@ func migrations() []migration {
 			added_at     INTEGER,
 			PRIMARY KEY (subject_kind, subject)
 		) WITHOUT ROWID`,
+			`ALTER TABLE connections ADD COLUMN revision INTEGER NOT NULL DEFAULT 1`,
 		}},
 	}
 }

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +24,8 @@ func connectionCases() []testCase {
 		{"Connection/MissingGivesNotFound", testConnectionMissing},
 		{"Connection/ListOrderedByKey", testConnectionsOrdered},
 		{"Connection/UpdateKeepsKeyHostIDCreatedAt", testConnectionUpdate},
+		{"Connection/StaleRevisionGivesConflict", testConnectionStaleRevision},
+		{"Connection/ConcurrentModifyLosesNoUpdate", testConnectionConcurrentModify},
 		{"Connection/B26_DeleteRemovesEverythingUnderIt", testConnectionDelete},
 	}
 }
@@ -70,7 +74,8 @@ func testConnectionCreateThenRead(t *testing.T, s store.Store) {
 
 	got, err := s.Connection(ctx, c.Key)
 	require.NoError(t, err, "Connection must return a created connection")
-	assertConnection(t, c, got, "Connection must return every field CreateConnection stored")
+	c.Revision = 1
+	assertConnection(t, c, got, "Connection must return every field CreateConnection stored, at revision 1")
 
 	h := object(t, s, host.ID)
 	assert.Equal(t, hierarchy.Path{c.Key}, h.Path, "the host object's path is the connection key")
@@ -160,10 +165,12 @@ func testConnectionsOrdered(t *testing.T, s store.Store) {
 func testConnectionUpdate(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	c, host := fullConnection()
+	c.Revision = 42 // must be ignored: a new record is at revision 1
 	require.NoError(t, s.CreateConnection(ctx, c, host))
 	t.Cleanup(func() { _ = s.DeleteConnection(ctx, c.Key) })
 
 	u := c
+	u.Revision = 1
 	u.DisplayName = "renamed"
 	u.Config = map[string]string{"account": "zz"}
 	u.Settings.Schedule.Interval = time.Hour
@@ -178,8 +185,65 @@ func testConnectionUpdate(t *testing.T, s store.Store) {
 	got, err := s.Connection(ctx, c.Key)
 	require.NoError(t, err)
 	want := u
-	want.HostID, want.CreatedAt = c.HostID, c.CreatedAt
-	assertConnection(t, want, got, "UpdateConnection must replace the connection but keep Key, HostID and CreatedAt")
+	want.HostID, want.CreatedAt, want.Revision = c.HostID, c.CreatedAt, 2
+	assertConnection(t, want, got, "UpdateConnection must replace the connection but keep Key, HostID and CreatedAt, and add one to Revision")
+}
+
+func testConnectionStaleRevision(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tr := NewTree(t, s)
+	first, err := s.Connection(ctx, tr.Conn.Key)
+	require.NoError(t, err)
+	second := first // read by another writer at the same time
+
+	first.DisplayName = "first"
+	require.NoError(t, s.UpdateConnection(ctx, first))
+	second.Settings.Schedule.Interval = time.Hour
+	err = s.UpdateConnection(ctx, second)
+	require.ErrorIs(t, err, connections.ErrConflict, "UpdateConnection of a record updated since it was read must give ErrConflict")
+
+	got, err := s.Connection(ctx, tr.Conn.Key)
+	require.NoError(t, err)
+	assert.Equal(t, "first", got.DisplayName, "a refused UpdateConnection must write nothing")
+	assert.Equal(t, first.Settings.Schedule, got.Settings.Schedule, "a refused UpdateConnection must write nothing")
+	assert.Equal(t, int64(2), got.Revision)
+
+	ahead := got
+	ahead.Revision = 9
+	require.ErrorIs(t, s.UpdateConnection(ctx, ahead), connections.ErrConflict, "a revision the store never had is a conflict too")
+}
+
+// Writers that read, change and write the same connection at once, each
+// through store.ModifyConnection, lose none of their changes.
+func testConnectionConcurrentModify(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tr := NewTree(t, s)
+	const writers, each = 4, 10
+	errs := make(chan error, writers*each)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				_, err := store.ModifyConnection(ctx, s, tr.Conn.Key, func(c *store.Connection) error {
+					if c.Config == nil {
+						c.Config = map[string]string{}
+					}
+					c.Config[fmt.Sprintf("w%d_%d", w, i)] = "x"
+					return nil
+				})
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err, "ModifyConnection")
+	}
+	got, err := s.Connection(ctx, tr.Conn.Key)
+	require.NoError(t, err)
+	assert.Len(t, got.Config, writers*each, "every writer's change must be kept")
+	assert.Equal(t, int64(1+writers*each), got.Revision, "one revision per update")
 }
 
 func testConnectionDelete(t *testing.T, s store.Store) {

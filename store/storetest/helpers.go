@@ -91,6 +91,7 @@ func NewTree(t testing.TB, s store.Store, tables ...string) *Tree {
 	c, host := NewConnection(Key("t"))
 	require.NoError(t, s.CreateConnection(ctx, c, host), "CreateConnection")
 	t.Cleanup(func() { _ = s.DeleteConnection(context.Background(), c.Key) })
+	c.Revision = 1
 	tr := &Tree{Conn: c, Host: host}
 	tr.Database = Child(host, "DB")
 	tr.Schema = Child(tr.Database, "PUBLIC")
