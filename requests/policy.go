@@ -82,18 +82,17 @@ func StorePolicies(s store.PolicyStore) PolicyEngine {
 }
 
 // EnsureSeeded stores the seeded policy, staged, unless the store has it.
+// It never changes a stored one, also when several processes seed at once
+// and one of them activates the policy meanwhile.
 func EnsureSeeded(ctx context.Context, s store.PolicyStore) error {
-	_, err := s.Policy(ctx, NewColumnAddedPolicy)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, connections.ErrNotFound) {
-		return fmt.Errorf("seed policy %q: %w", NewColumnAddedPolicy, err)
-	}
 	p := SeededPolicy()
 	p.UpdatedAt = time.Now().UTC()
 	p.UpdatedBy = "system"
-	return s.PutPolicy(ctx, p)
+	err := s.CreatePolicy(ctx, p)
+	if err == nil || errors.Is(err, connections.ErrAlreadyExists) {
+		return nil
+	}
+	return fmt.Errorf("seed policy %q: %w", NewColumnAddedPolicy, err)
 }
 
 // ColumnAdded returns a request to validate a column added to a table.

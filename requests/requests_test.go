@@ -470,3 +470,36 @@ func TestValidate_B26_DataSourceDeleted(t *testing.T) {
 		t.Fatalf("Validate after delete = %v", err)
 	}
 }
+
+// racingPolicies lets another replica seed and activate the policy just
+// before this one writes its seed.
+type racingPolicies struct {
+	store.PolicyStore
+	race func()
+}
+
+func (r racingPolicies) CreatePolicy(ctx context.Context, p store.Policy) error {
+	r.race()
+	return r.PolicyStore.CreatePolicy(ctx, p)
+}
+
+// Replicas that seed at once never undo an activation made meanwhile.
+func TestEnsureSeeded_B21_NeverOverwritesAStoredPolicy(t *testing.T) {
+	st := memstore.New(nil)
+	ctx := t.Context()
+	other := func() {
+		if err := requests.EnsureSeeded(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := requests.Activate(ctx, st, requests.NewColumnAddedPolicy, "gov"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := requests.EnsureSeeded(ctx, racingPolicies{PolicyStore: st, race: other}); err != nil {
+		t.Fatalf("a seed that finds the policy stored is no error: %v", err)
+	}
+	p, err := st.Policy(ctx, requests.NewColumnAddedPolicy)
+	if err != nil || !p.Active || p.UpdatedBy != "gov" {
+		t.Fatalf("the late seed undid the activation: %+v, %v", p, err)
+	}
+}

@@ -142,6 +142,10 @@ type PolicyStore interface {
 	Policies(ctx context.Context) ([]Policy, error)
 	// PutPolicy creates or replaces the named policy.
 	PutPolicy(ctx context.Context, p Policy) error
+	// CreatePolicy stores a policy of a new name; a stored name gives
+	// ErrAlreadyExists and writes nothing. Processes that seed a policy
+	// at once use it, so that none overwrites another's later change.
+	CreatePolicy(ctx context.Context, p Policy) error
 }
 
 // AdminStore keeps the users and groups who are admins (B25).

@@ -44,7 +44,17 @@ func (s *Store) Policies(ctx context.Context) ([]store.Policy, error) {
 // PutPolicy creates or replaces the named policy. An empty name gives
 // ErrInvalidInput; a zero UpdatedAt is set to now.
 func (s *Store) PutPolicy(ctx context.Context, p store.Policy) error {
-	const op = "memstore.PutPolicy"
+	return s.putPolicy(ctx, "memstore.PutPolicy", p, true)
+}
+
+// CreatePolicy stores a policy of a new name; a stored name gives
+// ErrAlreadyExists. An empty name gives ErrInvalidInput; a zero UpdatedAt
+// is set to now.
+func (s *Store) CreatePolicy(ctx context.Context, p store.Policy) error {
+	return s.putPolicy(ctx, "memstore.CreatePolicy", p, false)
+}
+
+func (s *Store) putPolicy(ctx context.Context, op string, p store.Policy, replace bool) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
@@ -54,7 +64,10 @@ func (s *Store) PutPolicy(ctx context.Context, p store.Policy) error {
 	p.TargetTags = slices.Clone(p.TargetTags)
 	p.UpdatedAt = s.stamp(p.UpdatedAt)
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.policies[p.Name]; ok && !replace {
+		return fail(op, p.Name, connections.ErrAlreadyExists, "policy %q exists", p.Name)
+	}
 	s.policies[p.Name] = p
-	s.mu.Unlock()
 	return nil
 }

@@ -75,7 +75,19 @@ func (s *Store) Policies(ctx context.Context) ([]store.Policy, error) {
 // PutPolicy creates or replaces the named policy. An empty name gives
 // ErrInvalidInput; a zero UpdatedAt is set to now.
 func (s *Store) PutPolicy(ctx context.Context, p store.Policy) error {
-	const op = "pgstore.PutPolicy"
+	return s.putPolicy(ctx, "pgstore.PutPolicy", p, `DO UPDATE SET description = EXCLUDED.description, target_tags = EXCLUDED.target_tags,
+			active = EXCLUDED.active, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`)
+}
+
+// CreatePolicy stores a policy of a new name; a stored name gives
+// ErrAlreadyExists. An empty name gives ErrInvalidInput; a zero UpdatedAt
+// is set to now.
+func (s *Store) CreatePolicy(ctx context.Context, p store.Policy) error {
+	return s.putPolicy(ctx, "pgstore.CreatePolicy", p, `DO NOTHING`)
+}
+
+// putPolicy inserts p, doing onConflict when the name is taken.
+func (s *Store) putPolicy(ctx context.Context, op string, p store.Policy, onConflict string) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
@@ -86,9 +98,14 @@ func (s *Store) PutPolicy(ctx context.Context, p store.Policy) error {
 	if len(p.TargetTags) > 0 {
 		tags = p.TargetTags
 	}
-	_, err := s.pool.Exec(ctx, s.q.expand(`INSERT INTO {s}.policies (`+policyCols+`) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (name) DO UPDATE SET description = EXCLUDED.description, target_tags = EXCLUDED.target_tags,
-			active = EXCLUDED.active, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`),
+	tag, err := s.pool.Exec(ctx, s.q.expand(`INSERT INTO {s}.policies (`+policyCols+`) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (name) `+onConflict),
 		p.Name, p.Description, tags, p.Active, stampOr(p.UpdatedAt, timeNow()), p.UpdatedBy)
-	return dbErr(ctx, op, p.Name, err)
+	if err != nil {
+		return dbErr(ctx, op, p.Name, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fail(op, p.Name, connections.ErrAlreadyExists, "policy %q exists", p.Name)
+	}
+	return nil
 }

@@ -69,7 +69,19 @@ func (s *Store) Policies(ctx context.Context) ([]store.Policy, error) {
 // PutPolicy creates or replaces the named policy. An empty name gives
 // ErrInvalidInput; a zero UpdatedAt is set to now.
 func (s *Store) PutPolicy(ctx context.Context, p store.Policy) error {
-	const op = "sqlitestore.PutPolicy"
+	return s.putPolicy(ctx, "sqlitestore.PutPolicy", p, `DO UPDATE SET description = excluded.description, target_tags = excluded.target_tags,
+			active = excluded.active, updated_at = excluded.updated_at, updated_by = excluded.updated_by`)
+}
+
+// CreatePolicy stores a policy of a new name; a stored name gives
+// ErrAlreadyExists. An empty name gives ErrInvalidInput; a zero UpdatedAt
+// is set to now.
+func (s *Store) CreatePolicy(ctx context.Context, p store.Policy) error {
+	return s.putPolicy(ctx, "sqlitestore.CreatePolicy", p, `DO NOTHING`)
+}
+
+// putPolicy inserts p, doing onConflict when the name is taken.
+func (s *Store) putPolicy(ctx context.Context, op string, p store.Policy, onConflict string) error {
 	if p.Name == "" {
 		return fail(op, "", connections.ErrInvalidInput, "empty policy name")
 	}
@@ -79,10 +91,14 @@ func (s *Store) PutPolicy(ctx context.Context, p store.Policy) error {
 		return fail(op, p.Name, connections.ErrInvalidInput, "%v", err)
 	}
 	return s.write(ctx, op, p.Name, func(q *txn) error {
-		_, err := q.exec(`INSERT INTO policies (`+policyCols+`) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET description = excluded.description, target_tags = excluded.target_tags,
-			active = excluded.active, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		res, err := q.exec(`INSERT INTO policies (`+policyCols+`) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) `+onConflict,
 			p.Name, p.Description, string(b), p.Active, toMicros(p.UpdatedAt), p.UpdatedBy)
-		return err
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		return fail(op, p.Name, connections.ErrAlreadyExists, "policy %q exists", p.Name)
 	})
 }

@@ -195,4 +195,21 @@ func testPolicies(t *testing.T, s store.Store) {
 
 	_, err = s.Policy(ctx, prefix+" missing")
 	require.ErrorIs(t, err, connections.ErrNotFound, "Policy of an unknown name must give ErrNotFound")
+
+	// CreatePolicy stores a new name and refuses a stored one.
+	c := store.Policy{Name: prefix + " c", TargetTags: []string{"New"}, UpdatedAt: tm(4), UpdatedBy: "seed"}
+	require.NoError(t, s.CreatePolicy(ctx, c), "CreatePolicy of a new name must create it")
+	got, err = s.Policy(ctx, c.Name)
+	require.NoError(t, err)
+	assertTime(t, c.UpdatedAt, got.UpdatedAt, "CreatePolicy: UpdatedAt")
+	got.UpdatedAt = c.UpdatedAt
+	assert.Equal(t, c, got, "CreatePolicy must store the policy")
+	stale := b
+	stale.Active, stale.UpdatedBy = false, "late seeder"
+	require.ErrorIs(t, s.CreatePolicy(ctx, stale), connections.ErrAlreadyExists, "CreatePolicy of a stored name must give ErrAlreadyExists")
+	got, err = s.Policy(ctx, b.Name)
+	require.NoError(t, err)
+	assert.True(t, got.Active, "a refused CreatePolicy must not change the stored policy")
+	assert.Equal(t, "admin", got.UpdatedBy, "a refused CreatePolicy must not change the stored policy")
+	require.ErrorIs(t, s.CreatePolicy(ctx, store.Policy{}), connections.ErrInvalidInput, "CreatePolicy without a name must give ErrInvalidInput")
 }
