@@ -13,6 +13,7 @@ import (
 	"github.com/govkit/connections/hierarchy"
 	"github.com/govkit/connections/perms"
 	"github.com/govkit/connections/store"
+	objsync "github.com/govkit/connections/sync"
 )
 
 // state renders everything the store holds, for "nothing was written"
@@ -201,4 +202,92 @@ func TestFacade_B25_StoredAdmins(t *testing.T) {
 		"the last stored admin cannot remove itself")
 	require.NoError(t, e.svc.RemoveAdmin(e.ctx, admin, group("platform")))
 	require.ErrorIs(t, e.svc.Deregister(e.ctx, dave, "other"), connections.ErrPermissionDenied, "removed at once")
+}
+
+// TestFacade_B25_NonViewersCannotProbeNames: one who may not view a
+// connection gets the same denial for a name that is not there as for
+// one that is, from every call that takes a path; those who may view it
+// (its owners, admins) are told it is not found.
+func TestFacade_B25_NonViewersCannotProbeNames(t *testing.T) {
+	e := newEnv(t)
+	e.register("demo")
+	_, err := e.svc.Grant(e.ctx, admin, hierarchy.MustParse("demo.sales"), subject("alice"))
+	require.NoError(t, err)
+
+	calls := map[string]func(perms.Principal, hierarchy.Path) error{
+		"Object": func(p perms.Principal, path hierarchy.Path) error {
+			_, err := e.svc.Object(e.ctx, p, path)
+			return err
+		},
+		"Children": func(p perms.Principal, path hierarchy.Path) error {
+			_, _, err := e.svc.Children(e.ctx, p, path, store.Page{})
+			return err
+		},
+		"Sync": func(p perms.Principal, path hierarchy.Path) error {
+			_, err := e.svc.Sync(e.ctx, p, path, &objsync.RunOptions{DryRun: true})
+			return err
+		},
+		"SetEnable":      func(p perms.Principal, path hierarchy.Path) error { return e.svc.SetEnable(e.ctx, p, path, hierarchy.Enable) },
+		"SetNewChildren": func(p perms.Principal, path hierarchy.Path) error { return e.svc.SetNewChildren(e.ctx, p, path, hierarchy.Enable) },
+		"Delete": func(p perms.Principal, path hierarchy.Path) error {
+			_, err := e.svc.Delete(e.ctx, p, path)
+			return err
+		},
+		"Grant": func(p perms.Principal, path hierarchy.Path) error {
+			_, err := e.svc.Grant(e.ctx, p, path, subject("mallory"))
+			return err
+		},
+		"Revoke": func(p perms.Principal, path hierarchy.Path) error { return e.svc.Revoke(e.ctx, p, path, subject("alice")) },
+		"AddTag": func(p perms.Principal, path hierarchy.Path) error {
+			_, err := e.svc.AddTag(e.ctx, p, path, "", "x", "")
+			return err
+		},
+		"RemoveTag": func(p perms.Principal, path hierarchy.Path) error { return e.svc.RemoveTag(e.ctx, p, path, "", "x") },
+		"Requests": func(p perms.Principal, path hierarchy.Path) error {
+			_, _, err := e.svc.Requests(e.ctx, p, path, "", store.Page{})
+			return err
+		},
+	}
+	keyCalls := map[string]func(perms.Principal, string) error{
+		"Get": func(p perms.Principal, key string) error {
+			_, err := e.svc.Get(e.ctx, p, key)
+			return err
+		},
+		"UpdateSettings": func(p perms.Principal, key string) error {
+			_, err := e.svc.UpdateSettings(e.ctx, p, key, connection.Settings{})
+			return err
+		},
+		"Deregister": func(p perms.Principal, key string) error { return e.svc.Deregister(e.ctx, p, key) },
+	}
+	before := e.state()
+	for name, call := range calls {
+		for _, pair := range [][2]string{
+			{"demo.hr.public.t1", "demo.hr.public.zz"}, // table
+			{"demo.hr.public", "demo.hr.zzzzzz"},       // schema
+			{"demo.hr", "demo.zz"},                     // database
+			{"demo", "zzzz"},                           // connection
+		} {
+			there, missing := hierarchy.MustParse(pair[0]), hierarchy.MustParse(pair[1])
+			for who, p := range map[string]perms.Principal{"bob": bob, "no one": {}} {
+				errThere, errMissing := call(p, there), call(p, missing)
+				require.ErrorIs(t, errThere, connections.ErrPermissionDenied, "%s(%s) as %s", name, there, who)
+				require.ErrorIs(t, errMissing, connections.ErrPermissionDenied, "%s(%s) as %s: a missing name must look like one that is there", name, missing, who)
+				require.Equal(t, strings.ReplaceAll(errThere.Error(), there.String(), missing.String()), errMissing.Error(),
+					"%s as %s: the denials must read the same", name, who)
+			}
+			if missing.Key() == "demo" {
+				for who, p := range map[string]perms.Principal{"alice, owner in demo": alice, "admin": admin} {
+					require.ErrorIs(t, call(p, missing), connections.ErrNotFound, "%s(%s) as %s", name, missing, who)
+				}
+			}
+		}
+	}
+	for name, call := range keyCalls {
+		errThere, errMissing := call(bob, "demo"), call(bob, "zzzz")
+		require.ErrorIs(t, errThere, connections.ErrPermissionDenied, name)
+		require.ErrorIs(t, errMissing, connections.ErrPermissionDenied, name)
+		require.Equal(t, strings.ReplaceAll(errThere.Error(), "demo", "zzzz"), errMissing.Error(), name)
+		require.ErrorIs(t, call(admin, "zzzz"), connections.ErrNotFound, "%s as admin", name)
+	}
+	require.Equal(t, before, e.state(), "denied calls wrote something")
 }

@@ -15,9 +15,9 @@ import (
 // It holds on every object below, including objects sync finds later.
 // Only admins may grant.
 func (s *Service) Grant(ctx context.Context, actor perms.Principal, path hierarchy.Path, to store.Subject) (store.Grant, error) {
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionGrant, "grant", path)
 	if err != nil {
-		return store.Grant{}, connections.Wrap("grant", path.String(), err)
+		return store.Grant{}, err
 	}
 	return s.perms.Grant(ctx, actor, &obj, to)
 }
@@ -25,9 +25,9 @@ func (s *Service) Grant(ctx context.Context, actor perms.Principal, path hierarc
 // Revoke takes Data Owner on the object at path away from a user or group.
 // Only admins may revoke.
 func (s *Service) Revoke(ctx context.Context, actor perms.Principal, path hierarchy.Path, from store.Subject) error {
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionGrant, "revoke", path)
 	if err != nil {
-		return connections.Wrap("revoke", path.String(), err)
+		return err
 	}
 	return s.perms.Revoke(ctx, actor, &obj, from)
 }
@@ -59,9 +59,9 @@ func (s *Service) IsAdmin(ctx context.Context, actor perms.Principal) (bool, err
 // AddTag puts a user tag on the object at path, or on one of its columns
 // when column is not empty. Data owners may tag what they own.
 func (s *Service) AddTag(ctx context.Context, actor perms.Principal, path hierarchy.Path, column, name, value string) (store.TagRef, error) {
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionTag, "tag", path)
 	if err != nil {
-		return store.TagRef{}, connections.Wrap("tag", path.String(), err)
+		return store.TagRef{}, err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionTag, &obj); err != nil {
 		return store.TagRef{}, err
@@ -75,9 +75,9 @@ func (s *Service) AddTag(ctx context.Context, actor perms.Principal, path hierar
 // request is open for (tagged while no policy targeted New) is removed
 // here by an owner or admin.
 func (s *Service) RemoveTag(ctx context.Context, actor perms.Principal, path hierarchy.Path, column, name string) error {
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionTag, "untag", path)
 	if err != nil {
-		return connections.Wrap("untag", path.String(), err)
+		return err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionTag, &obj); err != nil {
 		return err
@@ -142,9 +142,9 @@ func (s *Service) Tasks(ctx context.Context, actor perms.Principal, state store.
 // on the data sources below it (B23). Owners of it and admins may list
 // them.
 func (s *Service) Requests(ctx context.Context, actor perms.Principal, path hierarchy.Path, state store.RequestState, page store.Page) ([]store.Request, string, error) {
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionValidate, "requests", path)
 	if err != nil {
-		return nil, "", connections.Wrap("requests", path.String(), err)
+		return nil, "", err
 	}
 	return s.reqs.ForObject(ctx, actor, &obj, state, page)
 }

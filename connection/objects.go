@@ -94,9 +94,9 @@ func (e effective) view(o hierarchy.Object, children, descendants int64) Object 
 // connection (B25).
 func (s *Service) Object(ctx context.Context, actor perms.Principal, path hierarchy.Path) (Object, error) {
 	op := "show"
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionView, op, path)
 	if err != nil {
-		return Object{}, connections.Wrap(op, path.String(), err)
+		return Object{}, err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionView, &obj); err != nil {
 		return Object{}, err
@@ -151,9 +151,9 @@ func (s *Service) countChildren(ctx context.Context, id hierarchy.ID) (int64, er
 // a connection's databases. The actor must be able to view the connection.
 func (s *Service) Children(ctx context.Context, actor perms.Principal, path hierarchy.Path, page store.Page) ([]Object, string, error) {
 	op := "browse"
-	parent, err := s.lookup(ctx, path)
+	parent, err := s.lookup(ctx, actor, perms.ActionView, op, path)
 	if err != nil {
-		return nil, "", connections.Wrap(op, path.String(), err)
+		return nil, "", err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionView, &parent); err != nil {
 		return nil, "", err
@@ -186,9 +186,9 @@ func (s *Service) SetEnable(ctx context.Context, actor perms.Principal, path hie
 	if !v.Valid() {
 		return connections.Wrap(op, path.String(), fmt.Errorf("%w: setting %v", connections.ErrInvalidInput, v))
 	}
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionEnable, op, path)
 	if err != nil {
-		return connections.Wrap(op, path.String(), err)
+		return err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionEnable, &obj); err != nil {
 		return err
@@ -219,15 +219,15 @@ func (s *Service) SetNewChildren(ctx context.Context, actor perms.Principal, pat
 	if !v.Valid() {
 		return connections.Wrap(op, path.String(), fmt.Errorf("%w: setting %v", connections.ErrInvalidInput, v))
 	}
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionEnable, op, path)
 	if err != nil {
-		return connections.Wrap(op, path.String(), err)
-	}
-	if obj.Kind() == hierarchy.KindTable {
-		return connections.Wrap(op, path.String(), fmt.Errorf("%w: a table has no children", connections.ErrInvalidInput))
+		return err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionEnable, &obj); err != nil {
 		return err
+	}
+	if obj.Kind() == hierarchy.KindTable {
+		return connections.Wrap(op, path.String(), fmt.Errorf("%w: a table has no children", connections.ErrInvalidInput))
 	}
 	if err := s.st.UpdateSettings(ctx, obj.ID, store.SettingsUpdate{NewChildren: &v}); err != nil {
 		return connections.Wrap(op, path.String(), err)
@@ -242,9 +242,9 @@ func (s *Service) SetNewChildren(ctx context.Context, actor perms.Principal, pat
 // number of objects deleted. To delete a whole connection, Deregister it.
 func (s *Service) Delete(ctx context.Context, actor perms.Principal, path hierarchy.Path) (int64, error) {
 	op := "delete"
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionDelete, op, path)
 	if err != nil {
-		return 0, connections.Wrap(op, path.String(), err)
+		return 0, err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionDelete, &obj); err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/govkit/connections"
@@ -345,9 +346,9 @@ func (s *Service) open(ctx context.Context, key string, tech connectors.Technolo
 // Get returns the connection with the key. Admins see every connection,
 // data owners those where they own anything (B25).
 func (s *Service) Get(ctx context.Context, actor perms.Principal, key string) (Connection, error) {
-	c, host, err := s.connection(ctx, key)
+	c, host, err := s.connection(ctx, actor, perms.ActionView, "get", key)
 	if err != nil {
-		return Connection{}, connections.Wrap("get", key, err)
+		return Connection{}, err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionView, &host); err != nil {
 		return Connection{}, err
@@ -392,9 +393,9 @@ func (s *Service) List(ctx context.Context, actor perms.Principal) ([]Connection
 // UpdateSettings replaces a connection's settings (B6); zero fields take
 // their defaults. Only admins may change settings.
 func (s *Service) UpdateSettings(ctx context.Context, actor perms.Principal, key string, settings Settings) (Connection, error) {
-	c, host, err := s.connection(ctx, key)
+	c, host, err := s.connection(ctx, actor, perms.ActionSettings, "update settings", key)
 	if err != nil {
-		return Connection{}, connections.Wrap("update settings", key, err)
+		return Connection{}, err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionSettings, &host); err != nil {
 		return Connection{}, err
@@ -422,9 +423,9 @@ func (s *Service) UpdateSettings(ctx context.Context, actor perms.Principal, key
 // store: objects, tags, grants and requests (B26). Nothing on the platform
 // is touched. Only admins may deregister.
 func (s *Service) Deregister(ctx context.Context, actor perms.Principal, key string) error {
-	_, host, err := s.connection(ctx, key)
+	_, host, err := s.connection(ctx, actor, perms.ActionDeregister, "deregister", key)
 	if err != nil {
-		return connections.Wrap("deregister", key, err)
+		return err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionDeregister, &host); err != nil {
 		return err
@@ -441,9 +442,9 @@ func (s *Service) Deregister(ctx context.Context, actor perms.Principal, key str
 // the platform (B10). Admins may sync anything, data owners the objects
 // they own (B25). ro may be nil.
 func (s *Service) Sync(ctx context.Context, actor perms.Principal, path hierarchy.Path, ro *objsync.RunOptions) (*objsync.Report, error) {
-	obj, err := s.lookup(ctx, path)
+	obj, err := s.lookup(ctx, actor, perms.ActionSync, "sync", path)
 	if err != nil {
-		return nil, connections.Wrap("sync", path.String(), err)
+		return nil, err
 	}
 	if err := s.perms.Check(ctx, actor, perms.ActionSync, &obj); err != nil {
 		return nil, err
@@ -454,30 +455,79 @@ func (s *Service) Sync(ctx context.Context, actor perms.Principal, path hierarch
 	return s.engine.Sync(ctx, path.Key(), path, ro)
 }
 
-// connection returns the connection and its host object.
-func (s *Service) connection(ctx context.Context, key string) (Connection, hierarchy.Object, error) {
+// connection returns the connection with the key and its host object,
+// for actor about to take action a; errors are wrapped with op and the
+// key. A missing connection is hidden as lookup says.
+func (s *Service) connection(ctx context.Context, actor perms.Principal, a perms.Action, op, key string) (Connection, hierarchy.Object, error) {
 	if key == "" {
-		return Connection{}, hierarchy.Object{}, ErrEmptyKey
+		return Connection{}, hierarchy.Object{}, connections.Wrap(op, key, ErrEmptyKey)
 	}
 	c, err := s.st.Connection(ctx, key)
 	if err != nil {
-		return Connection{}, hierarchy.Object{}, err
+		return Connection{}, hierarchy.Object{}, s.hideMissing(ctx, actor, a, op, hierarchy.Path{key}, err)
 	}
 	host, err := s.st.Object(ctx, c.HostID)
 	if err != nil {
-		return Connection{}, hierarchy.Object{}, fmt.Errorf("host of connection %q: %w", key, err)
+		return Connection{}, hierarchy.Object{}, connections.Wrap(op, key, fmt.Errorf("host of connection %q: %w", key, err))
 	}
 	return c, host, nil
 }
 
 // lookup validates path and returns the object there (a host, database,
-// schema or table).
-func (s *Service) lookup(ctx context.Context, path hierarchy.Path) (hierarchy.Object, error) {
+// schema or table), for actor about to take action a; errors are wrapped
+// with op and the path.
+//
+// Only those who may view a connection learn that something is not in
+// it: anyone else gets, for a missing object, the very denial Check gives
+// them on one that is there, so that names they may not see cannot be
+// probed for either.
+func (s *Service) lookup(ctx context.Context, actor perms.Principal, a perms.Action, op string, path hierarchy.Path) (hierarchy.Object, error) {
 	if err := path.Validate(); err != nil {
-		return hierarchy.Object{}, fmt.Errorf("%w: %w", connections.ErrInvalidInput, err)
+		return hierarchy.Object{}, connections.Wrap(op, path.String(), fmt.Errorf("%w: %w", connections.ErrInvalidInput, err))
 	}
 	if path.Kind() == hierarchy.KindColumn {
-		return hierarchy.Object{}, fmt.Errorf("%w: %s is a column path; name its table", connections.ErrInvalidInput, path)
+		return hierarchy.Object{}, connections.Wrap(op, path.String(), fmt.Errorf("%w: %s is a column path; name its table", connections.ErrInvalidInput, path))
 	}
-	return s.st.Lookup(ctx, path)
+	obj, err := s.st.Lookup(ctx, path)
+	if err != nil {
+		return hierarchy.Object{}, s.hideMissing(ctx, actor, a, op, path, err)
+	}
+	return obj, nil
+}
+
+// hideMissing returns err, from looking up path, wrapped with op and the
+// path; but if it says the object is not found and actor may not view
+// the connection, it returns what Check says of actor taking action a on
+// an object at path instead.
+func (s *Service) hideMissing(ctx context.Context, actor perms.Principal, a perms.Action, op string, path hierarchy.Path, err error) error {
+	wrapped := connections.Wrap(op, path.String(), err)
+	if !errors.Is(err, connections.ErrNotFound) {
+		return wrapped
+	}
+	admin, aerr := s.perms.IsAdmin(ctx, actor)
+	if aerr != nil {
+		return connections.Wrap(op, path.String(), aerr)
+	}
+	if admin {
+		return wrapped
+	}
+	if actor.Valid() {
+		owned, oerr := s.perms.OwnedConnections(ctx, actor)
+		if oerr != nil {
+			return connections.Wrap(op, path.String(), oerr)
+		}
+		if slices.Contains(owned, path.Key()) {
+			return wrapped
+		}
+	}
+	// A stand-in of IDs no grant names: as actor owns nothing in the
+	// connection, Check denies it just as it denies the objects there.
+	standIn := hierarchy.Object{ID: hierarchy.NewID(), Path: path}
+	for i := range len(path) - 1 {
+		standIn.Ancestors[i] = hierarchy.NewID()
+	}
+	if cerr := s.perms.Check(ctx, actor, a, &standIn); cerr != nil {
+		return cerr
+	}
+	return wrapped
 }
