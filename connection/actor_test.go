@@ -227,8 +227,12 @@ func TestFacade_B25_NonViewersCannotProbeNames(t *testing.T) {
 			_, err := e.svc.Sync(e.ctx, p, path, &objsync.RunOptions{DryRun: true})
 			return err
 		},
-		"SetEnable":      func(p perms.Principal, path hierarchy.Path) error { return e.svc.SetEnable(e.ctx, p, path, hierarchy.Enable) },
-		"SetNewChildren": func(p perms.Principal, path hierarchy.Path) error { return e.svc.SetNewChildren(e.ctx, p, path, hierarchy.Enable) },
+		"SetEnable": func(p perms.Principal, path hierarchy.Path) error {
+			return e.svc.SetEnable(e.ctx, p, path, hierarchy.Enable)
+		},
+		"SetNewChildren": func(p perms.Principal, path hierarchy.Path) error {
+			return e.svc.SetNewChildren(e.ctx, p, path, hierarchy.Enable)
+		},
 		"Delete": func(p perms.Principal, path hierarchy.Path) error {
 			_, err := e.svc.Delete(e.ctx, p, path)
 			return err
@@ -237,7 +241,9 @@ func TestFacade_B25_NonViewersCannotProbeNames(t *testing.T) {
 			_, err := e.svc.Grant(e.ctx, p, path, subject("mallory"))
 			return err
 		},
-		"Revoke": func(p perms.Principal, path hierarchy.Path) error { return e.svc.Revoke(e.ctx, p, path, subject("alice")) },
+		"Revoke": func(p perms.Principal, path hierarchy.Path) error {
+			return e.svc.Revoke(e.ctx, p, path, subject("alice"))
+		},
 		"AddTag": func(p perms.Principal, path hierarchy.Path) error {
 			_, err := e.svc.AddTag(e.ctx, p, path, "", "x", "")
 			return err
