@@ -148,9 +148,9 @@ func byObjectName(a, b hierarchy.Object) int { return strings.Compare(a.Name(), 
 //     cascades), one marked deleted that is listed again is reactivated
 //     with its settings, grants and tags;
 //   - a table whose type, comment or columns differ is updated; the new
-//     columns of a known data source (active before this sync and
-//     enabled) get the New tag and become request candidates, and so do
-//     its deleted columns;
+//     columns of a known data source (stored before this sync, also when
+//     deleted remotely and back now, and enabled) get the New tag and
+//     become request candidates, and so do its deleted columns;
 //   - platform tags are made to match the listing when TagsOK;
 //   - a name listed more than once is a conflict: its stored object is left
 //     alone and the rest is compared.
@@ -378,8 +378,11 @@ func (d *differ) compare(t *connectors.Table, o *hierarchy.Object, fp hierarchy.
 		}
 	}
 	if !sameCols {
-		// A data source known before this sync: active, and enabled.
-		known := wasActive && o.Kind() == hierarchy.KindTable &&
+		// A data source known before this sync: a stored table, enabled.
+		// One deleted remotely and back now is known too: it returns with
+		// its settings, and the columns it gained while away are new to
+		// its owners all the same.
+		known := o.Kind() == hierarchy.KindTable &&
 			(o.Enable == hierarchy.Enable || (o.Enable == hierarchy.Inherit && d.chainEnabled))
 		d.columns(o, t.Columns, known)
 	}

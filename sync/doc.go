@@ -46,7 +46,8 @@
 //     (B12).
 //   - Column additions, deletions, type changes and reorders are written to
 //     the data dictionary and reported (B13). New columns of known data
-//     sources (active before the sync, and enabled) get the New tag (B14);
+//     sources (stored before the sync, also when deleted remotely and
+//     listed again now, and enabled) get the New tag (B14);
 //     while an active policy targets New, each added or deleted column of
 //     a known data source also raises a validation request (B22).
 //   - The internal database (Settings.InternalDatabase, matched without

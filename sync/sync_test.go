@@ -141,9 +141,13 @@ func TestSync_B12_ReturningTableReactivatedWithSettingsGrantsAndTags(t *testing.
 		t.Fatalf("grants %v %v", gs, err)
 	}
 	equalStrings(t, "columns", columnNames(o), []string{"a:NUMBER@1", "b:VARCHAR@2", "c:VARCHAR@3"})
-	// B14: a table that was deleted is no known data source: no New tag.
-	if col, _ := o.Column("c"); hasTag(col.Tags, hierarchy.TagNew, hierarchy.NewTagName) {
-		t.Fatal("New tag on a column of a reactivated table")
+	// B14: a returning table is a known data source (it comes back
+	// enabled): the column it gained while away is New, the others not.
+	if col, _ := o.Column("c"); !hasTag(col.Tags, hierarchy.TagNew, hierarchy.NewTagName) {
+		t.Fatal("no New tag on the column a reactivated data source gained while deleted")
+	}
+	if col, _ := o.Column("b"); hasTag(col.Tags, hierarchy.TagNew, hierarchy.NewTagName) {
+		t.Fatal("New tag on a column the table had before")
 	}
 }
 
