@@ -16,6 +16,7 @@ import (
 	"github.com/govkit/connections/connectors"
 	"github.com/govkit/connections/perms"
 	"github.com/govkit/connections/store"
+	objsync "github.com/govkit/connections/sync"
 )
 
 // app is everything a run of connctl depends on, wired by main (and by the
@@ -31,6 +32,16 @@ type app struct {
 	// progressTTY returns where to draw the sync progress bar and the
 	// terminal's width, or false when stderr is not a terminal.
 	progressTTY func() (io.Writer, int, bool)
+	// clock is what schedule waits on; nil means the real clock.
+	clock objsync.Clock
+}
+
+// now returns the time on the app's clock.
+func (a *app) now() time.Time {
+	if a.clock != nil {
+		return a.clock.Now()
+	}
+	return time.Now()
 }
 
 // getenv returns the value of the environment variable name, or "".

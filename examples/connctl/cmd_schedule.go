@@ -52,7 +52,7 @@ func scheduleCmd() *command {
 				say := func(ev scheduleEvent, human string) {
 					mu.Lock()
 					defer mu.Unlock()
-					ev.Time = time.Now().UTC()
+					ev.Time = inv.app.now().UTC()
 					if inv.g.json {
 						b, err := json.Marshal(ev)
 						if err == nil {
@@ -62,7 +62,7 @@ func scheduleCmd() *command {
 					}
 					fmt.Fprintf(inv.app.stdout, "%s  %s\n", ev.Time.Format(time.RFC3339), human)
 				}
-				now := time.Now()
+				now := inv.app.now()
 				for _, c := range conns {
 					next := objsync.NextRun(c.Settings.Schedule, now).UTC()
 					say(scheduleEvent{Event: "scheduled", Connection: c.Key, NextRun: &next},
@@ -84,6 +84,7 @@ func scheduleCmd() *command {
 				})
 				defer cancel()
 				sched := objsync.NewScheduler(inv.svc.Engine(), &objsync.SchedulerOptions{
+					Clock:  inv.app.clock,
 					Rescan: rescan,
 					Logger: inv.log,
 					OnResult: func(key string, rep *objsync.Report, err error) {

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/govkit/connections/connectors"
 	"github.com/govkit/connections/connectors/memory"
@@ -37,6 +39,29 @@ type harness struct {
 	platform *memory.Platform
 	env      []string
 	tty      *bytes.Buffer // where the progress bar goes, when set
+	clock    *jumpClock    // what schedule waits on, when set
+}
+
+// jumpClock is a clock on which every wait is over at once: the time
+// jumps ahead by what was asked.
+type jumpClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *jumpClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *jumpClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.t
+	return ch
 }
 
 func newHarness(t *testing.T) *harness {
@@ -84,6 +109,9 @@ func (h *harness) run(args ...string) (string, string, int) {
 			}
 			return h.tty, 100, true
 		},
+	}
+	if h.clock != nil {
+		a.clock = h.clock
 	}
 	code := a.run(context.Background(), args)
 	return out.String(), errb.String(), code
@@ -452,4 +480,57 @@ func TestInProcessGroups(t *testing.T) {
 	require.Len(t, sum.Reports, 1)
 	assert.Equal(t, "demo.hr", sum.Reports[0].Root)
 	assert.Empty(t, sum.Errors)
+}
+
+// schedule syncs each connection at its slot and prints each result: on
+// a clock whose waits end at once, the slots come one after the other.
+func TestInProcessScheduleRunsAndReportsSyncs(t *testing.T) {
+	h := newHarness(t)
+	h.ok("--as", "ops", "register", "demo", "--technology", "memory")
+	require.NoError(t, h.platform.AddColumn("hr", "people", "employees", hierarchy.Column{Name: "email", Type: "TEXT"}))
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h.clock = &jumpClock{t: start}
+
+	out := h.ok("--as", "ops", "--json", "schedule", "--for", "300ms")
+	var events []scheduleEvent
+	for line := range strings.Lines(out) {
+		var ev scheduleEvent
+		require.NoErrorf(t, json.Unmarshal([]byte(line), &ev), "each line is one JSON object: %q", line)
+		events = append(events, ev)
+	}
+	require.GreaterOrEqual(t, len(events), 3, "scheduled, at least one synced, stopped:\n%s", out)
+	first, last := events[0], events[len(events)-1]
+	assert.Equal(t, "scheduled", first.Event)
+	assert.Equal(t, "demo", first.Connection)
+	require.NotNil(t, first.NextRun)
+	assert.Equal(t, start.Add(time.Hour), *first.NextRun, "by default every 24 h at 01:00 UTC")
+	assert.Equal(t, "stopped", last.Event)
+
+	var synced []scheduleEvent
+	for _, ev := range events {
+		if ev.Event == "synced" {
+			synced = append(synced, ev)
+		}
+	}
+	require.NotEmpty(t, synced, "the scheduler ran the slot:\n%s", out)
+	ev := synced[0]
+	assert.Equal(t, "demo", ev.Connection)
+	assert.Empty(t, ev.Error)
+	require.NotNil(t, ev.Report)
+	assert.Equal(t, "demo", ev.Report.Root)
+	require.Len(t, ev.Report.ColumnsAdded, 1, "the first periodic sync found the new column")
+	assert.Equal(t, "demo.hr.people.employees", ev.Report.ColumnsAdded[0].Table)
+	assert.Equal(t, "email", ev.Report.ColumnsAdded[0].Column)
+	assert.False(t, ev.Time.Before(start.Add(time.Hour)), "it ran at its slot, not before")
+
+	c, err := h.st.Connection(t.Context(), "demo")
+	require.NoError(t, err)
+	assert.False(t, c.LastSync.IsZero(), "the periodic sync recorded LastSync")
+
+	// Human output: one line per event.
+	h.clock = &jumpClock{t: start}
+	out = h.ok("--as", "ops", "schedule", "--for", "100ms")
+	assert.Contains(t, out, "demo: next sync at 2026-01-01T01:00:00Z")
+	assert.Contains(t, out, "demo: synced in ")
+	assert.Contains(t, out, "stopped")
 }
