@@ -1,6 +1,6 @@
 // Package store defines where the library keeps what it knows: connections,
 // the object hierarchy with its data dictionaries, tags, Data Owner grants,
-// validation requests and policies.
+// admins, validation requests and policies.
 //
 // [Store] is composed of small role interfaces so that a package asks only
 // for what it uses. Implementations: [github.com/govkit/connections/store/memstore]
@@ -15,8 +15,10 @@
 // sentinels of package connections with errors.Is: a missing connection,
 // object, request, grant or tag gives ErrNotFound; a taken key, a duplicate
 // name under one parent, a duplicate grant or tag gives ErrAlreadyExists; a
-// change set that refers to objects that no longer exist gives ErrConflict.
-// A method that fails writes nothing.
+// change set that refers to objects that no longer exist gives ErrConflict,
+// and so does an update of a connection record changed since it was read
+// (its Revision; [ModifyConnection] retries such updates). A method that
+// fails writes nothing.
 //
 // Secrets never reach a store: a [Connection] holds configuration, never
 // credentials.
@@ -27,7 +29,7 @@
 // backend, and is checked in one place: an implementation calls
 // [ValidateConnection], [ValidateChangeSet], [ValidateSettingsUpdate],
 // [ValidateObjectPath], [ValidateTagRef], [ValidateTagQuery],
-// [ValidateGrant] or [ValidateValidation] first, before it reads or writes
+// [ValidateGrant], [ValidateAdmin] or [ValidateValidation] first, before it reads or writes
 // anything, so that every store rejects malformed input with the same
 // error. Each takes op, the name of the caller's operation (such as
 // "mystore.Apply"), and returns nil or a *connections.Error with that Op
@@ -36,5 +38,5 @@
 // ErrAlreadyExists). The implementation then checks what depends on what it
 // holds (a container that no longer exists, a taken name) and what its
 // backend cannot store, maps its driver's errors to the sentinels, and
-// orders grants with [CompareGrants].
+// orders grants with [CompareGrants] and admins with [CompareSubjects].
 package store
