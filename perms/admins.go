@@ -83,24 +83,20 @@ func (r *Resolver) AddAdmin(ctx context.Context, by Principal, s store.Subject) 
 //
 // So that no one locks everyone out, removing the last stored admin is
 // refused (connections.ErrConflict) unless by is an admin by the host's
-// word or the system, who stays one after.
+// word or the system, who stays one after. The store counts and removes
+// in one step, so two admins removing each other at once cannot both
+// succeed.
 func (r *Resolver) RemoveAdmin(ctx context.Context, by Principal, s store.Subject) error {
 	const op = "remove admin"
 	if err := r.manageAdmins(ctx, op, by, s); err != nil {
 		return err
 	}
-	if !by.Privileged() {
-		as, err := r.as.Admins(ctx)
-		if err != nil {
-			return connections.Wrap(op, s.Name, err)
-		}
-		if len(as) == 1 && as[0].Subject == s {
-			return connections.Wrap(op, s.Name, fmt.Errorf("%w: %s %q is the last admin the store keeps; removing it would leave no one to manage connections (add another admin first)", connections.ErrConflict, s.Kind, s.Name))
-		}
-	}
-	err := r.as.RemoveAdmin(ctx, s)
+	err := r.as.RemoveAdmin(ctx, s, !by.Privileged())
 	r.Invalidate()
 	if err != nil {
+		if errors.Is(err, connections.ErrConflict) {
+			return connections.Wrap(op, s.Name, fmt.Errorf("%s %q is the last admin the store keeps; removing it would leave no one to manage connections (add another admin first): %w", s.Kind, s.Name, err))
+		}
 		if errors.Is(err, connections.ErrNotFound) {
 			return connections.Wrap(op, s.Name, fmt.Errorf("%s %q is not an admin the store keeps: %w", s.Kind, s.Name, err))
 		}

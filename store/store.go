@@ -154,8 +154,11 @@ type AdminStore interface {
 	// ErrInvalidInput if the subject is not a user or group with a name.
 	AddAdmin(ctx context.Context, a Admin) error
 	// RemoveAdmin makes the subject an admin no more. ErrNotFound if it
-	// is not one.
-	RemoveAdmin(ctx context.Context, s Subject) error
+	// is not one. With keepLast, removing the last admin gives
+	// ErrConflict and removes nothing; the count and the removal are one
+	// atomic step, so two callers removing the last two admins at once
+	// cannot both succeed.
+	RemoveAdmin(ctx context.Context, s Subject, keepLast bool) error
 	// Admins returns every admin, ordered by subject kind and name.
 	Admins(ctx context.Context) ([]Admin, error)
 }

@@ -30,8 +30,8 @@ func (s *Store) AddAdmin(ctx context.Context, a store.Admin) error {
 }
 
 // RemoveAdmin makes the subject an admin no more. ErrNotFound if it is
-// not one.
-func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject) error {
+// not one; with keepLast, ErrConflict if it is the last one.
+func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject, keepLast bool) error {
 	const op = "memstore.RemoveAdmin"
 	if err := ctxErr(ctx, op); err != nil {
 		return err
@@ -40,6 +40,9 @@ func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject) error {
 	defer s.mu.Unlock()
 	if _, ok := s.admins[sub]; !ok {
 		return fail(op, sub.Name, connections.ErrNotFound, "%s %q is not an admin", sub.Kind, sub.Name)
+	}
+	if keepLast && len(s.admins) == 1 {
+		return fail(op, sub.Name, connections.ErrConflict, "%s %q is the last admin", sub.Kind, sub.Name)
 	}
 	delete(s.admins, sub)
 	return nil

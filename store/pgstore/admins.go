@@ -3,6 +3,8 @@ package pgstore
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
+
 	connections "github.com/govkit/connections"
 	"github.com/govkit/connections/store"
 )
@@ -32,20 +34,35 @@ func (s *Store) AddAdmin(ctx context.Context, a store.Admin) error {
 }
 
 // RemoveAdmin makes the subject an admin no more. ErrNotFound if it is
-// not one.
-func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject) error {
+// not one; with keepLast, ErrConflict if it is the last one. With
+// keepLast every admin row is locked first, so that concurrent removals
+// count what the others left.
+func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject, keepLast bool) error {
 	const op = "pgstore.RemoveAdmin"
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, s.q.expand(`DELETE FROM {s}.admins WHERE subject_kind = $1 AND subject = $2`), int16(sub.Kind), sub.Name)
-	if err != nil {
-		return dbErr(ctx, op, sub.Name, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fail(op, sub.Name, connections.ErrNotFound, "%s %q is not an admin", sub.Kind, sub.Name)
-	}
-	return nil
+	return s.inTx(ctx, op, sub.Name, func(tx pgx.Tx) error {
+		left := -1
+		if keepLast {
+			var n int
+			if err := tx.QueryRow(ctx, s.q.expand(`SELECT count(*) FROM (SELECT 1 FROM {s}.admins FOR UPDATE) a`)).Scan(&n); err != nil {
+				return err
+			}
+			left = n - 1
+		}
+		tag, err := tx.Exec(ctx, s.q.expand(`DELETE FROM {s}.admins WHERE subject_kind = $1 AND subject = $2`), int16(sub.Kind), sub.Name)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fail(op, sub.Name, connections.ErrNotFound, "%s %q is not an admin", sub.Kind, sub.Name)
+		}
+		if left == 0 { // rolled back with the transaction
+			return fail(op, sub.Name, connections.ErrConflict, "%s %q is the last admin", sub.Kind, sub.Name)
+		}
+		return nil
+	})
 }
 
 // Admins returns every admin, ordered by subject kind and name (byte

@@ -28,8 +28,9 @@ func (s *Store) AddAdmin(ctx context.Context, a store.Admin) error {
 }
 
 // RemoveAdmin makes the subject an admin no more. ErrNotFound if it is
-// not one.
-func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject) error {
+// not one; with keepLast, ErrConflict if it is the last one (counted in
+// the same write transaction).
+func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject, keepLast bool) error {
 	const op = "sqlitestore.RemoveAdmin"
 	return s.write(ctx, op, sub.Name, func(q *txn) error {
 		res, err := q.exec(`DELETE FROM admins WHERE subject_kind = ? AND subject = ?`, int64(sub.Kind), sub.Name)
@@ -37,10 +38,23 @@ func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject) error {
 			return err
 		}
 		n, err := res.RowsAffected()
-		if err == nil && n == 0 {
-			err = fail(op, sub.Name, connections.ErrNotFound, "%s %q is not an admin", sub.Kind, sub.Name)
+		if err != nil {
+			return err
 		}
-		return err
+		if n == 0 {
+			return fail(op, sub.Name, connections.ErrNotFound, "%s %q is not an admin", sub.Kind, sub.Name)
+		}
+		if !keepLast {
+			return nil
+		}
+		var left int
+		if err := q.row(`SELECT count(*) FROM admins`).Scan(&left); err != nil {
+			return err
+		}
+		if left == 0 { // rolled back with the transaction
+			return fail(op, sub.Name, connections.ErrConflict, "%s %q is the last admin", sub.Kind, sub.Name)
+		}
+		return nil
 	})
 }
 
