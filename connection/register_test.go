@@ -18,6 +18,7 @@ import (
 	"github.com/govkit/connections/connectors"
 	"github.com/govkit/connections/connectors/memory"
 	"github.com/govkit/connections/hierarchy"
+	"github.com/govkit/connections/store"
 	objsync "github.com/govkit/connections/sync"
 	"github.com/govkit/connections/tags"
 )
@@ -312,4 +313,44 @@ func TestErrors_NameTheOperationOnce(t *testing.T) {
 	require.ErrorIs(t, err, connections.ErrNotFound)
 	assert.Equal(t, 1, strings.Count(err.Error(), "remove tag "), "%q", err)
 	assert.NotContains(t, err.Error(), "untag")
+}
+
+// replacingStore deregisters and registers again (another process, say)
+// the connection being made active, just before that write.
+type replacingStore struct {
+	store.Store
+	t    *testing.T
+	done bool
+	// newHost is the host ID of the connection registered meanwhile.
+	newHost hierarchy.ID
+}
+
+func (s *replacingStore) UpdateConnection(ctx context.Context, c store.Connection) error {
+	if !s.done && c.Status == store.StatusActive {
+		s.done = true
+		require.NoError(s.t, s.Store.DeleteConnection(ctx, c.Key))
+		other := c
+		other.HostID, other.DisplayName, other.Status = hierarchy.NewID(), "the other one", store.StatusActive
+		require.NoError(s.t, s.Store.CreateConnection(ctx, other, hierarchy.Object{ID: other.HostID, Path: hierarchy.Path{c.Key}, Type: hierarchy.TypeHost}))
+		s.newHost = other.HostID
+	}
+	return s.Store.UpdateConnection(ctx, c)
+}
+
+// A registration whose key was deregistered and registered again while it
+// crawled fails, and neither takes over nor deletes the newer connection.
+func TestRegister_B5_KeyRegisteredAgainMeanwhile(t *testing.T) {
+	e := newEnv(t)
+	rs := &replacingStore{Store: e.st, t: t}
+	reg, err := connectors.NewRegistry(e.platform.Technology())
+	require.NoError(t, err)
+	svc, err := connection.New(e.ctx, rs, reg, nil)
+	require.NoError(t, err)
+	_, _, err = svc.Register(e.ctx, admin, connection.Registration{Key: "demo", DisplayName: "d", Technology: "memory"})
+	require.ErrorIs(t, err, connections.ErrConflict)
+	assert.Contains(t, err.Error(), "registered again")
+	got, err := e.st.Connection(e.ctx, "demo")
+	require.NoError(t, err, "the newer connection must be left alone")
+	assert.Equal(t, rs.newHost, got.HostID)
+	assert.Equal(t, "the other one", got.DisplayName)
 }

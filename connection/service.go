@@ -251,17 +251,28 @@ func (s *Service) Register(ctx context.Context, actor perms.Principal, r Registr
 	if err == nil && !r.AllowPartial {
 		err = report.Err()
 	}
+	hostID := c.HostID
 	if err == nil {
 		c, err = store.ModifyConnection(ctx, s.st, r.Key, func(c *store.Connection) error {
+			if c.HostID != hostID {
+				return fmt.Errorf("%w: connection %q was deregistered and registered again while this registration crawled", connections.ErrConflict, r.Key)
+			}
 			c.Status = store.StatusActive
 			c.UpdatedAt = s.now().UTC()
 			return nil
 		})
 	}
 	if err != nil {
-		// Leave nothing behind, even if ctx was what failed.
-		if derr := s.st.DeleteConnection(context.WithoutCancel(ctx), r.Key); derr != nil && !errors.Is(derr, connections.ErrNotFound) {
-			err = errors.Join(err, fmt.Errorf("clean up: %w", derr))
+		// Leave nothing behind, even if ctx was what failed; but only what
+		// this registration made, not a connection of the same key
+		// registered meanwhile.
+		bg := context.WithoutCancel(ctx)
+		if cur, gerr := s.st.Connection(bg, r.Key); gerr == nil && cur.HostID == hostID {
+			if derr := s.st.DeleteConnection(bg, r.Key); derr != nil && !errors.Is(derr, connections.ErrNotFound) {
+				err = errors.Join(err, fmt.Errorf("clean up: %w", derr))
+			}
+		} else if gerr != nil && !errors.Is(gerr, connections.ErrNotFound) {
+			err = errors.Join(err, fmt.Errorf("clean up: %w", gerr))
 		}
 		return Connection{}, report, connections.Wrap("register", r.Key, fmt.Errorf("crawl: %w", err))
 	}
