@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -85,4 +86,24 @@ func TestModifyConnection_CancelledWhileWaiting(t *testing.T) {
 	})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 1, b.reads, "no further attempt after cancellation")
+}
+
+func TestChangeConnection_KeepsWhatAStoreKeeps(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	c := store.Connection{Key: "k", HostID: hierarchy.NewID(), CreatedAt: at, Revision: 3, Config: map[string]string{"a": "1"}}
+	next, err := store.ChangeConnection(c, func(c *store.Connection) error {
+		c.Key, c.HostID, c.CreatedAt, c.Revision = "x", hierarchy.NewID(), time.Time{}, 9
+		c.Config["a"] = "2"
+		c.DisplayName = "new"
+		return nil
+	}, at.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, "k", next.Key)
+	assert.Equal(t, c.HostID, next.HostID)
+	assert.Equal(t, at, next.CreatedAt)
+	assert.Equal(t, int64(3), next.Revision, "the store moves the revision on when it writes")
+	assert.Equal(t, at.Add(time.Hour), next.UpdatedAt, "a zero UpdatedAt is set to now")
+	assert.Equal(t, "new", next.DisplayName)
+	assert.Equal(t, "2", next.Config["a"])
+	assert.Equal(t, "1", c.Config["a"], "the record given is not changed")
 }

@@ -163,6 +163,21 @@ type AdminStore interface {
 	Admins(ctx context.Context) ([]Admin, error)
 }
 
+// ConnectionModifier is an optional ability of a ConnectionStore: read,
+// change and write a connection record in one atomic step, so that
+// concurrent writers never conflict. ModifyConnection uses it when the
+// store offers it.
+type ConnectionModifier interface {
+	// ModifyConnection reads the connection with the key (ErrNotFound if
+	// there is none), calls change on it and stores the result at the
+	// next revision, all while no other writer can change the record. An
+	// error from change is returned as is and nothing is written. Key,
+	// HostID and CreatedAt are kept; a zero UpdatedAt is set to now. It
+	// returns the connection as stored. change must not call the store;
+	// it may be called more than once if the store runs the step again.
+	ModifyConnection(ctx context.Context, key string, change func(c *Connection) error) (Connection, error)
+}
+
 // ChildLister is an optional ability of an ObjectReader: every direct
 // child of a container in brief, without columns, tags, paths or counts.
 // It is what sync needs to tell which children of a changed listing it

@@ -114,6 +114,31 @@ func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error 
 	return nil
 }
 
+// ModifyConnection reads the connection with the key (ErrNotFound if
+// there is none), calls change on a copy and stores the result at the
+// next revision, under the store's write lock: change must not call the
+// store. An error from change is returned as is and nothing is written.
+// Key, HostID and CreatedAt are kept; a zero UpdatedAt is set to now.
+func (s *Store) ModifyConnection(ctx context.Context, key string, change func(c *store.Connection) error) (store.Connection, error) {
+	const op = "memstore.ModifyConnection"
+	if err := ctxErr(ctx, op); err != nil {
+		return store.Connection{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cn, ok := s.conns[key]
+	if !ok {
+		return store.Connection{}, fail(op, key, connections.ErrNotFound, "no connection %q", key)
+	}
+	c, err := store.ChangeConnection(cn.c, change, s.now())
+	if err != nil {
+		return store.Connection{}, err
+	}
+	c.Revision++
+	cn.c = copyConnection(c)
+	return c, nil
+}
+
 // DeleteConnection deletes the connection and everything under it.
 func (s *Store) DeleteConnection(ctx context.Context, key string) error {
 	const op = "memstore.DeleteConnection"

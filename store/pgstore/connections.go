@@ -150,6 +150,60 @@ func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error 
 		return err
 	}
 	c.UpdatedAt = stampOr(c.UpdatedAt, time.Now())
+	return dbErr(ctx, op, c.Key, s.updateConnection(ctx, s.pool, op, c))
+}
+
+// ModifyConnection reads the connection with the key (ErrNotFound if
+// there is none) with its row locked, calls change on it and stores the
+// result at the next revision, in one transaction: change must not call
+// the store, and is called again if PostgreSQL aborts the transaction to
+// break a deadlock. An error from change is returned as is and nothing is
+// written. Key, HostID and CreatedAt are kept; a zero UpdatedAt is set to
+// now.
+func (s *Store) ModifyConnection(ctx context.Context, key string, change func(c *store.Connection) error) (store.Connection, error) {
+	const op = "pgstore.ModifyConnection"
+	if err := ctxErr(ctx, op); err != nil {
+		return store.Connection{}, err
+	}
+	var (
+		out       store.Connection
+		changeErr error
+	)
+	err := s.inTx(ctx, op, key, func(tx pgx.Tx) error {
+		c, err := scanConnection(tx.QueryRow(ctx, s.q.expand(`SELECT `+connCols+` FROM {s}.connections WHERE key = $1 FOR UPDATE`), key))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fail(op, key, connections.ErrNotFound, "no connection %q", key)
+		}
+		if err != nil {
+			return err
+		}
+		if c, changeErr = store.ChangeConnection(c, change, time.Now()); changeErr != nil {
+			return changeErr // rolls back
+		}
+		if err := s.updateConnection(ctx, tx, op, c); err != nil {
+			return err
+		}
+		c.Revision++
+		out = c
+		return nil
+	})
+	if changeErr != nil {
+		return store.Connection{}, changeErr
+	}
+	if err != nil {
+		return store.Connection{}, err
+	}
+	return out, nil
+}
+
+// rowQuerier is a pool or a transaction.
+type rowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// updateConnection writes c over the stored connection of its key if that
+// is at c.Revision, and moves it to the next revision, in one statement.
+func (s *Store) updateConnection(ctx context.Context, q rowQuerier, op string, c store.Connection) error {
 	config, settings, err := encodeConnection(c)
 	if err != nil {
 		return fail(op, c.Key, connections.ErrInvalidInput, "%v", err)
@@ -160,7 +214,7 @@ func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error 
 		updated int
 		rev     pgtype.Int8
 	)
-	err = s.pool.QueryRow(ctx, s.q.expand(`WITH u AS (
+	err = q.QueryRow(ctx, s.q.expand(`WITH u AS (
 			UPDATE {s}.connections SET display_name = $2, technology = $3, config = $4, settings = $5,
 				status = $6, created_by = $7, updated_at = $8, last_sync = $9, revision = revision + 1
 			WHERE key = $1 AND revision = $10
@@ -171,7 +225,7 @@ func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error 
 		Scan(&updated, &rev)
 	switch {
 	case err != nil:
-		return dbErr(ctx, op, c.Key, err)
+		return err
 	case updated == 1:
 		return nil
 	case !rev.Valid:

@@ -139,31 +139,73 @@ func (s *Store) Connections(ctx context.Context) ([]store.Connection, error) {
 func (s *Store) UpdateConnection(ctx context.Context, c store.Connection) error {
 	const op = "sqlitestore.UpdateConnection"
 	c.UpdatedAt = stampOr(c.UpdatedAt, s.now())
+	return s.write(ctx, op, c.Key, func(q *txn) error { return updateConnection(q, op, c) })
+}
+
+// ModifyConnection reads the connection with the key (ErrNotFound if
+// there is none), calls change on it and stores the result at the next
+// revision, in one write transaction: change must not call the store. An
+// error from change is returned as is and nothing is written. Key, HostID
+// and CreatedAt are kept; a zero UpdatedAt is set to now.
+func (s *Store) ModifyConnection(ctx context.Context, key string, change func(c *store.Connection) error) (store.Connection, error) {
+	const op = "sqlitestore.ModifyConnection"
+	var (
+		out       store.Connection
+		changeErr error
+	)
+	err := s.write(ctx, op, key, func(q *txn) error {
+		c, err := scanConnection(q.row(`SELECT `+connCols+` FROM connections WHERE key = ?`, key))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fail(op, key, connections.ErrNotFound, "no connection %q", key)
+		}
+		if err != nil {
+			return err
+		}
+		if c, changeErr = store.ChangeConnection(c, change, s.now()); changeErr != nil {
+			return changeErr // rolls back
+		}
+		if err := updateConnection(q, op, c); err != nil {
+			return err
+		}
+		c.Revision++
+		out = c
+		return nil
+	})
+	if changeErr != nil {
+		return store.Connection{}, changeErr
+	}
+	if err != nil {
+		return store.Connection{}, err
+	}
+	return out, nil
+}
+
+// updateConnection writes c over the stored connection of its key if that
+// is at c.Revision, and moves it to the next revision.
+func updateConnection(q *txn, op string, c store.Connection) error {
 	config, settings, err := connArgs(c)
 	if err != nil {
 		return fail(op, c.Key, connections.ErrInvalidInput, "%v", err)
 	}
-	return s.write(ctx, op, c.Key, func(q *txn) error {
-		res, err := q.exec(`UPDATE connections SET display_name = ?, technology = ?, config = ?, settings = ?,
-			status = ?, created_by = ?, updated_at = ?, last_sync = ?, revision = revision + 1 WHERE key = ? AND revision = ?`,
-			c.DisplayName, c.Technology, config, settings, string(c.Status), c.CreatedBy,
-			toMicros(c.UpdatedAt), toMicros(c.LastSync), c.Key, c.Revision)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return err
-		}
-		var rev int64
-		err = q.row(`SELECT revision FROM connections WHERE key = ?`, c.Key).Scan(&rev)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fail(op, c.Key, connections.ErrNotFound, "no connection %q", c.Key)
-		}
-		if err != nil {
-			return err
-		}
-		return fail(op, c.Key, connections.ErrConflict, "connection %q is at revision %d, the update was made to revision %d (read it again)", c.Key, rev, c.Revision)
-	})
+	res, err := q.exec(`UPDATE connections SET display_name = ?, technology = ?, config = ?, settings = ?,
+		status = ?, created_by = ?, updated_at = ?, last_sync = ?, revision = revision + 1 WHERE key = ? AND revision = ?`,
+		c.DisplayName, c.Technology, config, settings, string(c.Status), c.CreatedBy,
+		toMicros(c.UpdatedAt), toMicros(c.LastSync), c.Key, c.Revision)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var rev int64
+	err = q.row(`SELECT revision FROM connections WHERE key = ?`, c.Key).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fail(op, c.Key, connections.ErrNotFound, "no connection %q", c.Key)
+	}
+	if err != nil {
+		return err
+	}
+	return fail(op, c.Key, connections.ErrConflict, "connection %q is at revision %d, the update was made to revision %d (read it again)", c.Key, rev, c.Revision)
 }
 
 // DeleteConnection deletes the connection and everything under it, in one

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,6 +27,7 @@ func connectionCases() []testCase {
 		{"Connection/UpdateKeepsKeyHostIDCreatedAt", testConnectionUpdate},
 		{"Connection/StaleRevisionGivesConflict", testConnectionStaleRevision},
 		{"Connection/ConcurrentModifyLosesNoUpdate", testConnectionConcurrentModify},
+		{"Connection/ConnectionModifierContract", testConnectionModifier},
 		{"Connection/B26_DeleteRemovesEverythingUnderIt", testConnectionDelete},
 	}
 }
@@ -214,36 +216,85 @@ func testConnectionStaleRevision(t *testing.T, s store.Store) {
 }
 
 // Writers that read, change and write the same connection at once, each
-// through store.ModifyConnection, lose none of their changes.
+// through store.ModifyConnection, lose none of their changes: through the
+// store's own ConnectionModifier when it has one, and through
+// UpdateConnection's revision check and retries.
 func testConnectionConcurrentModify(t *testing.T, s store.Store) {
+	run := func(t *testing.T, cs store.ConnectionStore, writers, each int) {
+		ctx := t.Context()
+		tr := NewTree(t, s)
+		errs := make(chan error, writers*each)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					_, err := store.ModifyConnection(ctx, cs, tr.Conn.Key, func(c *store.Connection) error {
+						if c.Config == nil {
+							c.Config = map[string]string{}
+						}
+						c.Config[fmt.Sprintf("w%d_%d", w, i)] = "x"
+						return nil
+					})
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err, "ModifyConnection")
+		}
+		got, err := s.Connection(ctx, tr.Conn.Key)
+		require.NoError(t, err)
+		assert.Len(t, got.Config, writers*each, "every writer's change must be kept")
+		assert.Equal(t, int64(1+writers*each), got.Revision, "one revision per update")
+	}
+	if _, ok := s.(store.ConnectionModifier); ok {
+		t.Run("ConnectionModifier", func(t *testing.T) { run(t, s, 4, 10) })
+	}
+	// Hiding the ability leaves UpdateConnection's revision check.
+	t.Run("UpdateConnection", func(t *testing.T) { run(t, struct{ store.ConnectionStore }{s}, 2, 5) })
+}
+
+// A store's own ModifyConnection follows the contract: it keeps what it
+// must, returns the stored record, and writes nothing when change fails.
+func testConnectionModifier(t *testing.T, s store.Store) {
+	m, ok := s.(store.ConnectionModifier)
+	if !ok {
+		t.Skip("the store is no store.ConnectionModifier")
+	}
 	ctx := t.Context()
 	tr := NewTree(t, s)
-	const writers, each = 4, 10
-	errs := make(chan error, writers*each)
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Go(func() {
-			for i := range each {
-				_, err := store.ModifyConnection(ctx, s, tr.Conn.Key, func(c *store.Connection) error {
-					if c.Config == nil {
-						c.Config = map[string]string{}
-					}
-					c.Config[fmt.Sprintf("w%d_%d", w, i)] = "x"
-					return nil
-				})
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err, "ModifyConnection")
-	}
+	before, err := s.Connection(ctx, tr.Conn.Key)
+	require.NoError(t, err)
+	_, err = m.ModifyConnection(ctx, Key("missing"), func(*store.Connection) error { return nil })
+	require.ErrorIs(t, err, connections.ErrNotFound, "ModifyConnection of an unknown key must give ErrNotFound")
+
+	boom := errors.New("boom")
+	_, err = m.ModifyConnection(ctx, tr.Conn.Key, func(c *store.Connection) error {
+		c.DisplayName = "changed"
+		return boom
+	})
+	require.Equal(t, boom, err, "an error from change must be returned as is")
 	got, err := s.Connection(ctx, tr.Conn.Key)
 	require.NoError(t, err)
-	assert.Len(t, got.Config, writers*each, "every writer's change must be kept")
-	assert.Equal(t, int64(1+writers*each), got.Revision, "one revision per update")
+	assert.Equal(t, tr.Conn.DisplayName, got.DisplayName, "a failed change must write nothing")
+	assert.Equal(t, int64(1), got.Revision)
+
+	out, err := m.ModifyConnection(ctx, tr.Conn.Key, func(c *store.Connection) error {
+		c.Key, c.HostID, c.CreatedAt = "other", hierarchy.NewID(), tm(99) // must be ignored
+		c.DisplayName, c.UpdatedAt = "renamed", tm(5)
+		return nil
+	})
+	require.NoError(t, err)
+	got, err = s.Connection(ctx, tr.Conn.Key)
+	require.NoError(t, err)
+	assert.Equal(t, "renamed", got.DisplayName)
+	assert.Equal(t, tr.Conn.HostID, got.HostID, "HostID is kept")
+	assertTime(t, before.CreatedAt, got.CreatedAt, "CreatedAt is kept")
+	assertTime(t, tm(5), got.UpdatedAt, "UpdatedAt as change set it")
+	assert.Equal(t, int64(2), got.Revision, "one revision more")
+	assertConnection(t, got, out, "ModifyConnection must return the connection as stored")
 }
 
 func testConnectionDelete(t *testing.T, s store.Store) {
