@@ -17,8 +17,10 @@
 // name under one parent, a duplicate grant or tag gives ErrAlreadyExists; a
 // change set that refers to objects that no longer exist gives ErrConflict,
 // and so does an update of a connection record changed since it was read
-// (its Revision; [ModifyConnection] retries such updates). A method that
-// fails writes nothing.
+// (its Revision). [ModifyConnection] reads, changes and writes a record
+// without losing a concurrent update: in one step on a store that is a
+// [ConnectionModifier] (every store here is), by retrying otherwise. A
+// method that fails writes nothing.
 //
 // Secrets never reach a store: a [Connection] holds configuration, never
 // credentials.
