@@ -61,3 +61,31 @@ func ExampleResolver_Owners() {
 	// dana may sync: true
 	// true delete snow.SALES.PUBLIC.ORDERS: permission denied: eve may not delete table snow.SALES.PUBLIC.ORDERS: not a data owner of it or of any object above it
 }
+
+// Admins kept in the store are admins to every Resolver on it, in every
+// process; the first one is added by an admin the host names itself.
+func ExampleResolver_AddAdmin() {
+	ctx := context.Background()
+	st := memstore.New(nil)
+	r := perms.NewResolver(st, nil)
+
+	platform := store.Subject{Kind: store.SubjectGroup, Name: "platform"}
+	if _, err := r.AddAdmin(ctx, perms.Admin("bootstrap"), platform); err != nil {
+		log.Fatal(err)
+	}
+	dana := perms.User("dana", "platform")
+	admin, err := r.IsAdmin(ctx, dana)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("dana is an admin:", admin)
+	fmt.Println("dana may register:", r.Check(ctx, dana, perms.ActionRegister, nil) == nil)
+
+	// The last stored admin stays unless a host-named admin removes it.
+	err = r.RemoveAdmin(ctx, dana, platform)
+	fmt.Println(errors.Is(err, connections.ErrConflict))
+	// Output:
+	// dana is an admin: true
+	// dana may register: true
+	// true
+}
