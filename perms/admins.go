@@ -12,9 +12,10 @@ import (
 
 // IsAdmin reports whether p may do everything: p is the system, an admin
 // by the host's word (Principal.Admin), or p, or one of p's groups, is an
-// admin the store keeps. A principal that names no one is no admin. Stored admins are read as grants are (see the
-// Resolver's consistency rules): changes made through this Resolver are
-// seen at once, others within Options.MaxAge.
+// admin the store keeps. A principal that names no one is no admin.
+// Stored admins are read as grants are (see the Resolver's consistency
+// rules): changes made through this Resolver are seen at once, others
+// within Options.MaxAge.
 func (r *Resolver) IsAdmin(ctx context.Context, p Principal) (bool, error) {
 	if !p.Valid() {
 		return false, nil
