@@ -15,6 +15,7 @@ const (
 	sqlIDByKey       = `SELECT id FROM objects WHERE depth = ? AND pkey = ?`
 	sqlChildren      = `SELECT ` + objBase + ` FROM objects WHERE depth = ? AND pkey > ? AND pkey < ? ORDER BY depth, pkey LIMIT ?`
 	sqlSnapshot      = `SELECT ` + objDetail + ` FROM objects WHERE depth = ? AND pkey > ? AND pkey < ? ORDER BY depth, pkey`
+	sqlSummaries     = `SELECT pkey, id, type, state, fingerprint FROM objects WHERE depth = ? AND pkey > ? AND pkey < ? ORDER BY depth, pkey`
 	sqlDescendants   = `SELECT n_descendants FROM objects WHERE id = ?`
 	sqlChild         = `SELECT depth, pkey, state, columns, tags FROM objects WHERE id = ?`
 
@@ -96,7 +97,7 @@ func insertTagsSharedSQL(n int) string {
 func hotStatements() []string {
 	out := []string{
 		lockSQL, sqlObjByID, sqlObjByIDDetail, sqlObjByKey, sqlObjByKeyFull, sqlIDByKey,
-		sqlChildren, sqlSnapshot, sqlDescendants, sqlChild,
+		sqlChildren, sqlSnapshot, sqlSummaries, sqlDescendants, sqlChild,
 		sqlUpdateObject, sqlUpdateTags, sqlMarkDeleted, sqlContainer, sqlAncestorDesc, sqlDeleteTag, sqlSetTagValue, sqlInsertReq,
 	}
 	for _, l := range [][]string{insertObjectsSQLs, insertObjectsSharedSQLs, insertTagsSQLs, insertTagsSharedSQLs} {
