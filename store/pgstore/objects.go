@@ -346,6 +346,54 @@ func (s *Store) Children(ctx context.Context, parent hierarchy.ID, page store.Pa
 	return out, next, nil
 }
 
+// ChildSummaries returns every direct child of parent, active or deleted,
+// in brief, ordered by name (byte order): one round trip, five fields a
+// row. Sync reads it to tell which children of a changed listing it must
+// read in full.
+func (s *Store) ChildSummaries(ctx context.Context, parent hierarchy.ID) ([]store.ChildSummary, error) {
+	const op = "pgstore.ChildSummaries"
+	if err := ctxErr(ctx, op); err != nil {
+		return nil, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(s.q.expand(`SELECT children FROM {s}.objects WHERE id = $1`), parent)
+	b.Queue(s.q.expand(`SELECT id, name, type, state, fingerprint FROM {s}.objects WHERE parent_id = $1 ORDER BY name`), parent)
+	br := s.pool.SendBatch(ctx, b)
+	defer func() { _ = br.Close() }()
+	var n int64
+	if err := br.QueryRow().Scan(&n); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, fail(op, parent.String(), connections.ErrNotFound, "no object with ID %s", parent)
+		}
+		return nil, dbErr(ctx, op, parent.String(), err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, dbErr(ctx, op, parent.String(), err)
+	}
+	defer rows.Close()
+	out := make([]store.ChildSummary, 0, n)
+	for rows.Next() {
+		var (
+			c     store.ChildSummary
+			state int16
+			fp    int64
+		)
+		if err := rows.Scan(&c.ID, &c.Name, &c.Type, &state, &fp); err != nil {
+			return nil, dbErr(ctx, op, parent.String(), err)
+		}
+		c.State, c.Fingerprint = hierarchy.State(state), hierarchy.Fingerprint(fp)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(ctx, op, parent.String(), err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
 // readChildren reads the parent and children queued by Children.
 func (s *Store) readChildren(ctx context.Context, op string, parent hierarchy.ID, br pgx.BatchResults) ([]store.Child, *container, error) {
 	defer br.Close()
