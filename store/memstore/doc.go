@@ -1,6 +1,7 @@
-// Package memstore is an in-memory [store.Store], [store.Locker] and
-// [store.ChildLister]: for tests, examples, policy unit tests of host
-// applications, and embedding where nothing needs to outlive the process.
+// Package memstore is an in-memory [store.Store], [store.Locker],
+// [store.ChildLister] and [store.ConnectionModifier]: for tests, examples,
+// policy unit tests of host applications, and embedding where nothing
+// needs to outlive the process.
 // It passes the conformance suite in
 // [github.com/govkit/connections/store/storetest].
 //

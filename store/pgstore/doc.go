@@ -1,5 +1,6 @@
-// Package pgstore is a [store.Store] and [store.Locker] over PostgreSQL,
-// through github.com/jackc/pgx/v5: for hosts that run several replicas on
+// Package pgstore is a [store.Store], [store.Locker], [store.ChildLister]
+// and [store.ConnectionModifier] over PostgreSQL, through
+// github.com/jackc/pgx/v5: for hosts that run several replicas on
 // one database, and for platforms of millions of objects. It passes the
 // conformance suite in [github.com/govkit/connections/store/storetest].
 //

@@ -1,5 +1,6 @@
-// Package sqlitestore is a [store.Store] and [store.Locker] kept in one
-// SQLite file, through the pure-Go driver modernc.org/sqlite (no cgo). It
+// Package sqlitestore is a [store.Store], [store.Locker],
+// [store.ChildLister] and [store.ConnectionModifier] kept in one SQLite
+// file, through the pure-Go driver modernc.org/sqlite (no cgo). It
 // is the default persistent store of the examples and the CLI, and passes
 // the conformance suite in
 // [github.com/govkit/connections/store/storetest].
