@@ -17,27 +17,33 @@ import (
 // rules): changes made through this Resolver are seen at once, others
 // within Options.MaxAge.
 func (r *Resolver) IsAdmin(ctx context.Context, p Principal) (bool, error) {
-	if !p.Valid() {
-		return false, nil
-	}
-	if p.Privileged() {
-		return true, nil
-	}
-	if r.as == nil {
-		return false, nil
-	}
-	if r.uncached {
+	_, admin, err := r.admin(ctx, p)
+	return admin, err
+}
+
+// admin is IsAdmin, also returning the snapshot of every grant it read
+// the stored admins from (nil if it read none, or uncached), so that Check
+// goes on with the same snapshot instead of fetching it again.
+func (r *Resolver) admin(ctx context.Context, p Principal) (*Snapshot, bool, error) {
+	switch {
+	case !p.Valid():
+		return nil, false, nil
+	case p.Privileged():
+		return nil, true, nil
+	case r.as == nil:
+		return nil, false, nil
+	case r.uncached:
 		subjects, err := r.readAdmins(ctx)
 		if err != nil {
-			return false, err
+			return nil, false, err
 		}
-		return (&Snapshot{admins: subjects}).IsAdmin(p), nil
+		return nil, (&Snapshot{admins: subjects}).IsAdmin(p), nil
 	}
 	s, err := r.Snapshot(ctx)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
-	return s.IsAdmin(p), nil
+	return s, s.IsAdmin(p), nil
 }
 
 // Admins returns the admins the store keeps, ordered by subject kind and

@@ -296,7 +296,7 @@ func (r *Resolver) Check(ctx context.Context, p Principal, a Action, obj *hierar
 	if !p.Valid() {
 		return connections.Wrap(op, pathOf(obj), fmt.Errorf("%w: %w: the principal names no user", connections.ErrPermissionDenied, connections.ErrInvalidInput))
 	}
-	admin, err := r.IsAdmin(ctx, p)
+	s, admin, err := r.admin(ctx, p)
 	if err != nil {
 		return connections.Wrap(op, pathOf(obj), err)
 	}
@@ -309,9 +309,10 @@ func (r *Resolver) Check(ctx context.Context, p Principal, a Action, obj *hierar
 	if a == ActionDelete && obj.Kind() == hierarchy.KindHost {
 		return connections.Wrap(op, pathOf(obj), fmt.Errorf("%w: %s may not delete connection %q: deleting a connection is deregistering it, admins only", connections.ErrPermissionDenied, p, obj.Path.Key()))
 	}
-	s, err := r.forObject(ctx, obj)
-	if err != nil {
-		return connections.Wrap(op, pathOf(obj), err)
+	if s == nil {
+		if s, err = r.forObject(ctx, obj); err != nil {
+			return connections.Wrap(op, pathOf(obj), err)
+		}
 	}
 	if s.IsOwner(p, obj) {
 		return nil
