@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/govkit/connections"
@@ -515,30 +514,20 @@ func (s *Service) hideMissing(ctx context.Context, actor perms.Principal, a perm
 	if !errors.Is(err, connections.ErrNotFound) {
 		return wrapped
 	}
-	admin, aerr := s.perms.IsAdmin(ctx, actor)
-	if aerr != nil {
-		return connections.Wrap(op, path.String(), aerr)
-	}
-	if admin {
-		return wrapped
-	}
-	if actor.Valid() {
-		owned, oerr := s.perms.OwnedConnections(ctx, actor)
-		if oerr != nil {
-			return connections.Wrap(op, path.String(), oerr)
-		}
-		if slices.Contains(owned, path.Key()) {
-			return wrapped
-		}
-	}
-	// A stand-in of IDs no grant names: as actor owns nothing in the
-	// connection, Check denies it just as it denies the objects there.
+	// A stand-in of IDs no grant names: Check lets actor view it if actor
+	// may view the connection (an admin, or an owner of something in
+	// it), and otherwise denies it just as it denies the objects there.
 	standIn := hierarchy.Object{ID: hierarchy.NewID(), Path: path}
 	for i := range len(path) - 1 {
 		standIn.Ancestors[i] = hierarchy.NewID()
 	}
-	if cerr := s.perms.Check(ctx, actor, a, &standIn); cerr != nil {
-		return cerr
+	if verr := s.perms.Check(ctx, actor, perms.ActionView, &standIn); verr != nil {
+		if !errors.Is(verr, connections.ErrPermissionDenied) {
+			return connections.Wrap(op, path.String(), verr)
+		}
+		if derr := s.perms.Check(ctx, actor, a, &standIn); derr != nil {
+			return derr
+		}
 	}
 	return wrapped
 }
