@@ -1,12 +1,10 @@
 package databricks
 
 import (
-	"bytes"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"strings"
 	"testing"
+
+	"github.com/govkit/connections/connectors/connectortest"
 )
 
 func TestConnector_B7_PrintsNoSecrets(t *testing.T) {
@@ -15,16 +13,5 @@ func TestConnector_B7_PrintsNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var out []string
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%d"} {
-		out = append(out, fmt.Sprintf(verb, c))
-	}
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "c", c)
-	out = append(out, buf.String())
-	for _, s := range out {
-		if strings.Contains(s, "s3cr3t") {
-			t.Fatalf("printed a secret: %s", s)
-		}
-	}
+	connectortest.PrintsNoSecrets(t, c, "s3cr3t")
 }
