@@ -43,13 +43,13 @@ func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject, keepLast boo
 		return err
 	}
 	return s.inTx(ctx, op, sub.Name, func(tx pgx.Tx) error {
-		left := -1
+		last := false
 		if keepLast {
 			var n int
 			if err := tx.QueryRow(ctx, s.q.expand(`SELECT count(*) FROM (SELECT 1 FROM {s}.admins FOR UPDATE) a`)).Scan(&n); err != nil {
 				return err
 			}
-			left = n - 1
+			last = n == 1
 		}
 		tag, err := tx.Exec(ctx, s.q.expand(`DELETE FROM {s}.admins WHERE subject_kind = $1 AND subject = $2`), int16(sub.Kind), sub.Name)
 		if err != nil {
@@ -58,7 +58,7 @@ func (s *Store) RemoveAdmin(ctx context.Context, sub store.Subject, keepLast boo
 		if tag.RowsAffected() == 0 {
 			return fail(op, sub.Name, connections.ErrNotFound, "%s %q is not an admin", sub.Kind, sub.Name)
 		}
-		if left == 0 { // rolled back with the transaction
+		if last { // rolled back with the transaction
 			return fail(op, sub.Name, connections.ErrConflict, "%s %q is the last admin", sub.Kind, sub.Name)
 		}
 		return nil

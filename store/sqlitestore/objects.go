@@ -293,24 +293,20 @@ func (s *Store) ChildSummaries(ctx context.Context, parent hierarchy.ID) ([]stor
 	const op = "sqlitestore.ChildSummaries"
 	var out []store.ChildSummary
 	err := s.read(ctx, op, parent.String(), func(q *txn) error {
-		var (
-			depth int
-			key   []byte
-			n     int64
-		)
-		err := q.row(`SELECT depth, pkey, n_children FROM objects WHERE id = ?`, parent[:]).Scan(&depth, &key, &n)
+		p, err := loadByID(ctx, q, parent, false)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fail(op, parent.String(), connections.ErrNotFound, "no object with ID %s", parent)
 		}
-		if err != nil || n == 0 {
+		if err != nil || p.nkids == 0 {
 			return err
 		}
-		rows, err := q.query(sqlSummaries, int64(depth+1), key, keyEnd(key))
+		key := p.pkey
+		rows, err := q.query(sqlSummaries, int64(p.depth+1), key, keyEnd(key))
 		if err != nil {
 			return err
 		}
 		defer func() { _ = rows.Close() }()
-		out = make([]store.ChildSummary, 0, n)
+		out = make([]store.ChildSummary, 0, p.nkids)
 		var (
 			pkey, id []byte
 			state    int64
